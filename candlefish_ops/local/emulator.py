@@ -64,8 +64,12 @@ def reset_endpoint(endpoint: str) -> None:
         pass
 
 
-def point_sdk_at(endpoint: str, region: str | None = None) -> None:
-    """Make every boto3 Session this process creates use the emulator with dummy credentials."""
+def point_sdk_at(endpoint: str, region: str | None = None) -> dict[str, str | None]:
+    """Make every boto3 Session this process creates use the emulator with dummy credentials.
+
+    Returns the previous values, for `restore_sdk_environment`."""
+    touched = (*_CLEARED_ENV, *_CREDENTIAL_ENV, "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID", "AWS_REGION")
+    saved = {name: os.environ.get(name) for name in touched}
     for name in _CLEARED_ENV:
         os.environ.pop(name, None)
     os.environ.update(_CREDENTIAL_ENV)
@@ -73,3 +77,12 @@ def point_sdk_at(endpoint: str, region: str | None = None) -> None:
     os.environ["MOTO_ACCOUNT_ID"] = LOCAL_ACCOUNT_ID
     if region or not os.environ.get("AWS_REGION"):
         os.environ["AWS_REGION"] = region or "us-east-1"
+    return saved
+
+
+def restore_sdk_environment(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

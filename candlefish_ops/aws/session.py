@@ -1,0 +1,22 @@
+"""The boto3 Session from the standard chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, SSO, ...)."""
+
+from __future__ import annotations
+
+import boto3
+
+from candlefish_ops.aws.base import aws_errors, client
+
+
+def new_session(region: str | None = None) -> boto3.Session:
+    """A session resolved the way the AWS CLI resolves one; `region` only when none is configured."""
+    session = boto3.Session()
+    if session.region_name is None and region:
+        session = boto3.Session(region_name=region)
+    return session
+
+
+def caller_identity(session: boto3.Session) -> dict[str, str]:
+    """Account and ARN of the caller (also proves the credentials work)."""
+    with aws_errors("checking AWS credentials"):
+        answer = client(session, "sts").get_caller_identity()
+    return {"account": answer["Account"], "arn": answer["Arn"]}
