@@ -84,7 +84,8 @@ class CloudFormation:
 
     def create_change_set(self, stack_name: str, change_set_name: str, *, change_set_type: str,
                           parameters: dict[str, str], tags: dict[str, str], template_body: str | None = None,
-                          template_url: str | None = None) -> str:
+                          template_url: str | None = None) -> str | None:
+        """Start a change set; its id, or None when the endpoint says at once that nothing changes."""
         request = {
             "StackName": stack_name, "ChangeSetName": change_set_name, "ChangeSetType": change_set_type,
             "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
@@ -93,8 +94,13 @@ class CloudFormation:
             "Description": "created by candlefish",
         }
         request.update({"TemplateURL": template_url} if template_url else {"TemplateBody": template_body})
-        with aws_errors(f"creating change set for {stack_name} in {self.region}"):
+        try:
             return self._client.create_change_set(**request)["Id"]
+        except ClientError as error:
+            if any(marker in str(error) for marker in NO_CHANGES_MARKERS):
+                return None  # some endpoints answer "no changes" here rather than with a FAILED change set
+            with aws_errors(f"creating change set for {stack_name} in {self.region}"):
+                raise
 
     def wait_for_change_set(self, change_set_id: str, timeout: float = 600) -> ChangeSetResult:
         """Poll until the change set is computed (CREATE_COMPLETE) or FAILED."""

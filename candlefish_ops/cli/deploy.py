@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from candlefish_ops import ui
 from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
 
 
@@ -22,9 +23,48 @@ def deploy(
                                          help="Delete and recreate stacks left in ROLLBACK_COMPLETE."),
 ) -> None:
     """Deploy the environment's stacks in dependency order, each through a change set."""
-    raise NotImplementedError
+    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.render import DeployView, render_summary
+    from candlefish_ops.deploy.service import check_account, run_deploy
+
+    app = app_context(ctx)
+    environment = app.environment(env)
+    deploy_plan = plan_deploy(environment, only, execute=not plan)
+    session = app.session(environment.region)
+    if not app.local:
+        check_account(session, environment)
+    with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
+        report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
+                            parallel=parallel, recreate_failed=recreate_failed)
+    not_emulated = _not_emulated(deploy_plan) if app.local else {}
+    document = {**report.to_dict(), "not_emulated": not_emulated} if app.local else report.to_dict()
+    ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _not_emulated(deploy_plan) -> dict[str, list[str]]:
+    from candlefish_ops.local.extensions import not_emulated
+
+    return {target.key: not_emulated(set(target.template.resource_types)) for target in deploy_plan.targets}
 
 
 def status(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
     """Each stack of the environment: region, status, last update, outputs."""
-    raise NotImplementedError
+    from candlefish_ops.aws.cloudformation import CloudFormation
+    from candlefish_ops.deploy.render import render_status
+
+    app = app_context(ctx)
+    environment = app.environment(env)
+    session = app.session_for(environment) if app.local else app.session(environment.region)
+    clients = {}
+    rows = []
+    for key, stack in environment.stacks.items():
+        for region in stack.regions:
+            cfn = clients.setdefault(region, CloudFormation(session, region))
+            info = cfn.describe_stack(stack.stack_name)
+            rows.append({"stack": key, "region": region, "stack_name": stack.stack_name,
+                         "status": info.status if info else "NOT_DEPLOYED",
+                         "last_updated": info.last_updated.isoformat() if info and info.last_updated else None,
+                         "outputs": dict(info.outputs) if info else {}})
+    ui.emit({"environment": env, "stacks": rows}, app.output, lambda data: render_status(data["stacks"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import urllib.request
 
@@ -41,6 +42,7 @@ class Emulator:
         from candlefish_ops.local.extensions import install_all
 
         install_all()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
         try:
             self._server.start()

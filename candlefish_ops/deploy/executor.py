@@ -1,0 +1,429 @@
+"""Carry out a DeployPlan: batch by batch, each stack through a change set, in parallel within a batch.
+
+For each batch: prepare every stack (inspect its state, resolve parameters from earlier outputs, create
+and describe a change set), show the changes, confirm, then execute and wait. A failed stack's
+dependents are skipped; independent stacks carry on. Ctrl-C stops waiting (CloudFormation carries on by
+itself), deletes change sets that were never executed, and says how to resume.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Protocol, Sequence
+
+from candlefish_ops.aws.cloudformation import ChangeSetResult, CloudFormation, ResourceChange, StackEvent, StackInfo
+from candlefish_ops.config import Environment
+from candlefish_ops.deploy.planner import DeployPlan, StackTarget, reference_region
+from candlefish_ops.errors import CandlefishError
+
+SUCCESS_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
+UPDATABLE_STATES = SUCCESS_STATES | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
+
+
+class Interrupted(CandlefishError):
+    """Ctrl-C during a deploy."""
+
+    exit_code = 130
+
+
+class StackFailure(Exception):
+    """One stack cannot proceed; the message says why and what to do."""
+
+
+@dataclass
+class StackResult:
+    key: str
+    region: str
+    stack_name: str
+    action: str = "none"      # create | update | recreate | none
+    result: str = "pending"   # created | updated | unchanged | planned | failed | skipped | interrupted
+    duration: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+    changes: tuple[ResourceChange, ...] = ()
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result in ("created", "updated", "unchanged", "planned")
+
+    def to_dict(self) -> dict:
+        return {
+            "stack": self.key, "region": self.region, "stack_name": self.stack_name, "action": self.action,
+            "result": self.result, "duration_s": round(self.duration, 2), "outputs": self.outputs,
+            "changes": [{"action": c.action, "logical_id": c.logical_id, "type": c.resource_type,
+                         "replacement": c.replacement} for c in self.changes],
+            "message": self.message,
+        }
+
+
+@dataclass
+class DeployReport:
+    environment: str
+    planned: bool
+    results: list[StackResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(not result.ok for result in self.results)
+
+    def to_dict(self) -> dict:
+        return {"environment": self.environment, "plan_only": self.planned, "ok": not self.failed,
+                "stacks": [result.to_dict() for result in self.results]}
+
+
+@dataclass
+class Prepared:
+    """A stack ready to execute (a change set with changes), or already finished (`result.result` set)."""
+
+    target: StackTarget
+    result: StackResult
+    change_set_id: str = ""
+    change_set_type: str = ""
+    stack: StackInfo | None = None
+
+
+class DeployHooks(Protocol):
+    """What the executor tells the user interface."""
+
+    def state(self, target: StackTarget, state: str, detail: str = "") -> None: ...
+
+    def event(self, target: StackTarget, event: StackEvent) -> None: ...
+
+    def review(self, prepared: Sequence[Prepared]) -> None: ...
+
+    def confirm(self, question: str) -> None: ...
+
+
+class DeployExecutor:
+    def __init__(self, session, environment: Environment, hooks: DeployHooks, *, assume_yes: bool,
+                 parallel: int = 4, recreate_failed: bool = False, wait_timeout: float = 1800,
+                 artifacts: Callable[[StackTarget], str] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._session = session
+        self._environment = environment
+        self._hooks = hooks
+        self._assume_yes = assume_yes
+        self._parallel = parallel
+        self._recreate_failed = recreate_failed
+        self._wait_timeout = wait_timeout
+        self._artifacts = artifacts
+        self._real_sleep = sleep
+        self._cancel = threading.Event()
+        self._clients: dict[str, CloudFormation] = {}
+        self._clients_lock = threading.Lock()
+        self._outputs: dict[tuple[str, str], dict[str, str]] = {}
+        self._outputs_lock = threading.Lock()
+        self._recreated: set[str] = set()
+
+    # -- the run -------------------------------------------------------------------------------------
+
+    def run(self, plan: DeployPlan) -> DeployReport:
+        report = DeployReport(plan.environment, planned=not plan.execute)
+        results: dict[tuple[str, str], StackResult] = {}
+        with ThreadPoolExecutor(max_workers=self._parallel, thread_name_prefix="deploy") as pool:
+            try:
+                for number, batch in enumerate(plan.batches, start=1):
+                    self._run_batch(pool, plan, batch, results, f"batch {number}/{len(plan.batches)}")
+            except KeyboardInterrupt:
+                self._cancel.set()
+                raise Interrupted(self._interrupt_message(plan, results)) from None
+            finally:
+                report.results = [results.get((t.key, t.region)) or StackResult(t.key, t.region, t.stack_name)
+                                  for t in plan.targets]
+        return report
+
+    def _run_batch(self, pool, plan: DeployPlan, batch, results, label: str) -> None:
+        runnable = []
+        for target in batch:
+            blocker = self._failed_dependency(target, results)
+            if blocker:
+                results[(target.key, target.region)] = StackResult(
+                    target.key, target.region, target.stack_name, result="skipped",
+                    message=f"skipped: dependency {blocker} did not deploy")
+                self._hooks.state(target, "SKIPPED", f"dependency {blocker} did not deploy")
+            else:
+                runnable.append(target)
+        prepared = self._gather(pool, [pool.submit(self._prepare, t, plan.execute) for t in runnable])
+        for item in prepared:
+            results[(item.target.key, item.target.region)] = item.result
+        pending = [item for item in prepared if item.change_set_id]
+        self._hooks.review(prepared)
+        if not pending:
+            return
+        if not plan.execute:
+            self._gather(pool, [pool.submit(self._discard, item, "planned") for item in pending])
+            return
+        self._confirm(plan, pending, label)
+        self._gather(pool, [pool.submit(self._execute, item) for item in pending])
+
+    def _confirm(self, plan: DeployPlan, pending: Sequence[Prepared], label: str) -> None:
+        if not plan.protected:
+            return
+        names = ", ".join(item.target.label for item in pending)
+        try:
+            self._hooks.confirm(f"{plan.environment} ({label}): execute change sets for {names}?")
+        except BaseException:
+            for item in pending:
+                self._discard(item, "cancelled")
+            raise
+
+    def _gather(self, pool, futures: list[Future]) -> list:
+        """Wait for every future; short waits keep the main thread responsive to Ctrl-C."""
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
+            for future in done:
+                if future.exception() is not None and not isinstance(future.exception(), _Cancelled):
+                    raise future.exception()
+        return [future.result() for future in futures if future.exception() is None]
+
+    # -- one stack -----------------------------------------------------------------------------------
+
+    def _prepare(self, target: StackTarget, execute: bool) -> Prepared:
+        result = StackResult(target.key, target.region, target.stack_name)
+        started = time.monotonic()
+        try:
+            prepared = self._prepare_change_set(target, result, execute)
+        except StackFailure as failure:
+            result.result, result.message = "failed", str(failure)
+            self._hooks.state(target, "FAILED", str(failure))
+            prepared = Prepared(target, result)
+        except CandlefishError as error:
+            result.result, result.message = "failed", str(error)
+            self._hooks.state(target, "FAILED", str(error))
+            prepared = Prepared(target, result)
+        result.duration = time.monotonic() - started
+        return prepared
+
+    def _prepare_change_set(self, target: StackTarget, result: StackResult, execute: bool) -> Prepared:
+        cfn = self._cfn(target.region)
+        self._hooks.state(target, "CHECKING")
+        stack = self._settled_stack(cfn, target)
+        kind = "UPDATE" if stack is not None else "CREATE"
+        result.action = "recreate" if target.label in self._recreated else kind.lower()
+        try:
+            parameters = self._resolve(target, execute)
+        except _Unresolved as missing:
+            result.result, result.message = "planned", str(missing)
+            self._hooks.state(target, "PLANNED", str(missing))
+            return Prepared(target, result, stack=stack)
+        self._hooks.state(target, "CHANGE SET")
+        change_set = self._create_change_set(cfn, target, kind, parameters)
+        if change_set is None or change_set.empty:
+            return self._unchanged(cfn, target, result, stack, change_set)
+        if change_set.status != "CREATE_COMPLETE":
+            self._discard_ids(cfn, target, change_set.change_set_id, kind)
+            raise StackFailure(f"change set failed: {change_set.reason or change_set.status}")
+        result.changes = change_set.changes
+        self._hooks.state(target, "REVIEW", f"{len(change_set.changes)} change(s)")
+        return Prepared(target, result, change_set.change_set_id, kind, stack)
+
+    def _unchanged(self, cfn, target, result, stack, change_set: ChangeSetResult | None) -> Prepared:
+        if change_set is not None:
+            cfn.delete_change_set(change_set.change_set_id)
+        result.action, result.result = "none", "unchanged"
+        result.outputs = dict(stack.outputs) if stack else {}
+        self._remember_outputs(target, result.outputs)
+        self._protect(cfn, target, stack)
+        self._hooks.state(target, "UNCHANGED")
+        return Prepared(target, result, stack=stack)
+
+    def _create_change_set(self, cfn: CloudFormation, target: StackTarget, kind: str,
+                           parameters: dict[str, str]) -> ChangeSetResult | None:
+        name = "candlefish-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        source = {"template_body": target.template.body}
+        if target.template.needs_upload:
+            if self._artifacts is None:
+                raise StackFailure(f"template {target.template.path.name} is {target.template.size} bytes "
+                                   "(over 51,200) and no artifacts bucket is available")
+            source = {"template_url": self._artifacts(target)}
+        change_set_id = cfn.create_change_set(target.stack_name, name, change_set_type=kind,
+                                              parameters=parameters, tags=dict(target.tags), **source)
+        if change_set_id is None:
+            return None
+        return cfn.wait_for_change_set(change_set_id)
+
+    def _execute(self, item: Prepared) -> None:
+        target, result = item.target, item.result
+        cfn = self._cfn(target.region)
+        started = time.monotonic()
+        since = datetime.now(timezone.utc)
+        cfn.execute_change_set(item.change_set_id)
+        self._hooks.state(target, f"{item.change_set_type}_IN_PROGRESS")
+        stack = self._wait_for_stack(cfn, target, since)
+        result.duration += time.monotonic() - started
+        if stack is not None and stack.status in SUCCESS_STATES:
+            result.result = "created" if item.change_set_type == "CREATE" else "updated"
+            result.outputs = dict(stack.outputs)
+            self._remember_outputs(target, result.outputs)
+            self._protect(cfn, target, stack)
+            self._hooks.state(target, stack.status)
+            return
+        result.result = "failed"
+        result.message = self._failure_reasons(cfn, target, stack, since)
+        self._hooks.state(target, stack.status if stack else "DELETED", result.message)
+
+    def _discard(self, item: Prepared, outcome: str) -> None:
+        """Delete a change set that will not be executed (and the empty stack a CREATE one made)."""
+        self._discard_ids(self._cfn(item.target.region), item.target, item.change_set_id, item.change_set_type)
+        item.result.result = outcome
+        self._hooks.state(item.target, outcome.upper())
+
+    def _discard_ids(self, cfn: CloudFormation, target: StackTarget, change_set_id: str, kind: str) -> None:
+        cfn.delete_change_set(change_set_id)
+        if kind == "CREATE":
+            cfn.delete_stack(target.stack_name)
+
+    # -- stack state ---------------------------------------------------------------------------------
+
+    def _settled_stack(self, cfn: CloudFormation, target: StackTarget) -> StackInfo | None:
+        """The stack as it can be changed now: wait for running operations, clean up leftovers."""
+        stack = cfn.describe_stack(target.stack_name)
+        if stack is not None and stack.status.endswith("_IN_PROGRESS") and stack.status != "REVIEW_IN_PROGRESS":
+            self._hooks.state(target, "WAITING", f"{stack.status} (another operation is running)")
+            stack = self._wait_for_stack(cfn, target, datetime.now(timezone.utc), report_events=False)
+        if stack is None:
+            return None
+        if stack.status == "REVIEW_IN_PROGRESS":
+            self._hooks.state(target, "CLEANUP", "removing a leftover change set from an abandoned deploy")
+            self._delete_and_wait(cfn, target)
+            return None
+        if stack.status == "ROLLBACK_COMPLETE":
+            return self._recreate(cfn, target)
+        if stack.status not in UPDATABLE_STATES:
+            raise StackFailure(f"stack is {stack.status}: fix it first (for UPDATE_ROLLBACK_FAILED, run "
+                               f"`aws cloudformation continue-update-rollback --stack-name {target.stack_name} "
+                               f"--region {target.region}`), then rerun the deploy")
+        return stack
+
+    def _recreate(self, cfn: CloudFormation, target: StackTarget) -> None:
+        """Delete a ROLLBACK_COMPLETE stack (only with --recreate-failed) so it is created afresh."""
+        if not self._recreate_failed:
+            raise StackFailure("stack is ROLLBACK_COMPLETE after a failed first create and cannot be updated; "
+                               "rerun with --recreate-failed to delete and create it again")
+        self._hooks.state(target, "DELETING", "recreating a stack left in ROLLBACK_COMPLETE")
+        self._delete_and_wait(cfn, target)
+        self._recreated.add(target.label)
+        return None
+
+    def _delete_and_wait(self, cfn: CloudFormation, target: StackTarget) -> None:
+        cfn.delete_stack(target.stack_name)
+        deadline = time.monotonic() + self._wait_timeout
+        while (stack := cfn.describe_stack(target.stack_name)) is not None:
+            if stack.status == "DELETE_FAILED" or time.monotonic() > deadline:
+                raise StackFailure(f"could not delete the stack ({stack.status}: {stack.status_reason})")
+            self._sleep(2)
+
+    def _wait_for_stack(self, cfn: CloudFormation, target: StackTarget, since: datetime,
+                        report_events: bool = True) -> StackInfo | None:
+        deadline = time.monotonic() + self._wait_timeout
+        delay, seen = 1.0, set()
+        while True:
+            stack = cfn.describe_stack(target.stack_name)
+            if stack is None or not stack.status.endswith("_IN_PROGRESS"):
+                return stack
+            if report_events:
+                self._report_events(cfn, target, since, seen)
+            if time.monotonic() > deadline:
+                raise StackFailure(f"still {stack.status} after {self._wait_timeout:.0f}s; CloudFormation "
+                                   "carries on: rerun the deploy later to pick up from there")
+            self._sleep(delay)
+            delay = min(delay * 1.5, 10)
+
+    def _report_events(self, cfn, target, since, seen: set) -> None:
+        for event in reversed(cfn.events(target.stack_name, limit=20)):
+            if event.event_id not in seen and event.timestamp >= since:
+                seen.add(event.event_id)
+                self._hooks.event(target, event)
+
+    def _failure_reasons(self, cfn, target, stack, since: datetime) -> str:
+        events = [e for e in cfn.events(target.stack_name) if e.timestamp >= since]
+        reasons = [f"{e.logical_id} ({e.resource_type}): {e.reason}" for e in events
+                   if e.status.endswith("_FAILED") and e.reason]
+        status = stack.status if stack else "deleted"
+        detail = "; ".join(reversed(reasons)) or (stack.status_reason if stack else "") or "no reason given"
+        hint = " (rerun with --recreate-failed to start over)" if status == "ROLLBACK_COMPLETE" else ""
+        return f"{status}: {detail}{hint}"
+
+    def _protect(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo | None) -> None:
+        if target.termination_protection and not (stack and stack.termination_protection):
+            cfn.set_termination_protection(target.stack_name, True)
+
+    # -- parameters and outputs ----------------------------------------------------------------------
+
+    def _resolve(self, target: StackTarget, execute: bool) -> dict[str, str]:
+        return {name: value.resolve(lambda ref: self._output_value(target, ref, execute))
+                for name, value in target.parameters.items()}
+
+    def _output_value(self, target: StackTarget, ref, execute: bool) -> str:
+        source = self._environment.stacks[ref.stack]
+        region = reference_region(ref, target.region, source.regions)
+        outputs = self._outputs_of(source.stack_name, ref.stack, region)
+        if outputs is None:
+            if not execute:
+                raise _Unresolved(f"parameters wait for {ref} (stack {ref.stack} not deployed yet)")
+            raise StackFailure(f"{ref}: stack {source.stack_name} does not exist in {region}; deploy "
+                               f"{ref.stack} first (or drop --only)")
+        if ref.output not in outputs:
+            raise StackFailure(f"{ref}: stack {source.stack_name} ({region}) has no output {ref.output!r}")
+        return outputs[ref.output]
+
+    def _outputs_of(self, stack_name: str, key: str, region: str) -> dict[str, str] | None:
+        with self._outputs_lock:
+            if (key, region) in self._outputs:
+                return self._outputs[(key, region)]
+        stack = self._cfn(region).describe_stack(stack_name)
+        if stack is None or stack.status not in UPDATABLE_STATES:
+            return None
+        self._remember_outputs_for(key, region, dict(stack.outputs))
+        return stack.outputs
+
+    def _remember_outputs(self, target: StackTarget, outputs: dict[str, str]) -> None:
+        self._remember_outputs_for(target.key, target.region, outputs)
+
+    def _remember_outputs_for(self, key: str, region: str, outputs: dict[str, str]) -> None:
+        with self._outputs_lock:
+            self._outputs[(key, region)] = outputs
+
+    # -- plumbing ------------------------------------------------------------------------------------
+
+    def _cfn(self, region: str) -> CloudFormation:
+        with self._clients_lock:
+            if region not in self._clients:
+                self._clients[region] = CloudFormation(self._session, region, sleep=self._sleep)
+            return self._clients[region]
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep that ends early, with _Cancelled, once Ctrl-C was pressed."""
+        if self._real_sleep is time.sleep:
+            self._cancel.wait(seconds)
+        elif not self._cancel.is_set():
+            self._real_sleep(seconds)
+        if self._cancel.is_set():
+            raise _Cancelled()
+
+    @staticmethod
+    def _failed_dependency(target: StackTarget, results) -> str | None:
+        for (key, region), result in results.items():
+            if key in target.depends_on and result.result in ("failed", "skipped", "interrupted"):
+                return f"{key} ({region})"
+        return None
+
+    def _interrupt_message(self, plan: DeployPlan, results) -> str:
+        running = [t.label for t in plan.targets
+                   if (t.key, t.region) in results and results[(t.key, t.region)].result == "pending"]
+        still = f"; CloudFormation carries on with {', '.join(running)}" if running else ""
+        return (f"interrupted: stopped waiting{still}. AWS is consistent; rerun "
+                f"`candlefish deploy {plan.environment}` to resume (it waits for running stacks first)")
+
+
+class _Unresolved(Exception):
+    """A parameter refers to an output that does not exist yet (only under --plan)."""
+
+
+class _Cancelled(Exception):
+    """Raised inside worker threads once Ctrl-C was pressed."""

@@ -1,0 +1,98 @@
+"""Plan a deploy: which stacks, in which regions, in which dependency batches. Pure; no AWS calls.
+
+Everything that can be checked without AWS is checked here (templates readable, parameters given and
+known, referenced outputs declared), so a bad config changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from candlefish_ops.config import Environment, StackConfig, dependency_batches
+from candlefish_ops.config.stacks import OutputRef, ParameterValue
+from candlefish_ops.deploy.templates import TemplateInfo, load_template
+from candlefish_ops.errors import ConfigError, ValidationError
+
+
+@dataclass(frozen=True)
+class StackTarget:
+    """One stack in one region."""
+
+    key: str
+    region: str
+    stack_name: str
+    template: TemplateInfo
+    parameters: Mapping[str, ParameterValue]
+    tags: Mapping[str, str]
+    termination_protection: bool
+    depends_on: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} ({self.region})"
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    environment: str
+    batches: tuple[tuple[StackTarget, ...], ...]
+    execute: bool
+    protected: bool
+
+    @property
+    def targets(self) -> list[StackTarget]:
+        return [target for batch in self.batches for target in batch]
+
+
+def plan_deploy(environment: Environment, only: Sequence[str] = (), execute: bool = True) -> DeployPlan:
+    """Batches of targets: a batch's stacks depend only on stacks of earlier batches (or deployed ones)."""
+    unknown = [key for key in only if key not in environment.stacks]
+    if unknown:
+        raise ValidationError(f"--only: unknown stack {', '.join(map(repr, unknown))} "
+                              f"(stacks of {environment.name}: {', '.join(environment.stacks)})")
+    selected = set(only or environment.stacks)
+    batches = []
+    for keys in dependency_batches(environment.stacks):
+        batch = [target for key in keys if key in selected
+                 for target in _targets(environment, environment.stacks[key])]
+        if batch:
+            batches.append(tuple(batch))
+    return DeployPlan(environment.name, tuple(batches), execute, environment.protected)
+
+
+def _targets(environment: Environment, stack: StackConfig) -> list[StackTarget]:
+    template = load_template(stack.template)
+    _check_parameters(environment, stack, template)
+    return [StackTarget(stack.key, region, stack.stack_name, template, stack.parameters,
+                        environment.stack_tags(stack), stack.termination_protection, stack.depends_on)
+            for region in stack.regions]
+
+
+def _check_parameters(environment: Environment, stack: StackConfig, template: TemplateInfo) -> None:
+    where = f"{environment.file}: stacks.{stack.key}.parameters"
+    missing = sorted(template.required_parameters - set(stack.parameters))
+    if missing:
+        raise ConfigError(f"{where}: template {template.path.name} needs {', '.join(missing)} (no Default)")
+    extra = sorted(set(stack.parameters) - template.parameters)
+    if extra:
+        raise ConfigError(f"{where}: {', '.join(extra)} not declared by template {template.path.name}")
+    for name, value in stack.parameters.items():
+        for ref in value.refs:
+            _check_output_exists(environment, ref, f"{where}.{name}")
+
+
+def _check_output_exists(environment: Environment, ref: OutputRef, where: str) -> None:
+    source = load_template(environment.stacks[ref.stack].template)
+    if ref.output not in source.outputs:
+        raise ConfigError(f"{where}: {ref}: template {source.path.name} has no output {ref.output!r} "
+                          f"(it has: {', '.join(sorted(source.outputs)) or 'none'})")
+
+
+def reference_region(ref: OutputRef, dependent_region: str, source_regions: Sequence[str]) -> str:
+    """The region whose stack answers `ref` for a dependent deployed in `dependent_region`."""
+    if ref.region:
+        return ref.region
+    if dependent_region in source_regions:
+        return dependent_region
+    return source_regions[0]

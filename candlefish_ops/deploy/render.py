@@ -1,0 +1,147 @@
+"""How a deploy looks: live progress on stderr, change-set diffs and the summary on stdout (or JSON)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Sequence
+
+from candlefish_ops import ui
+from candlefish_ops.aws.cloudformation import ResourceChange, StackEvent
+from candlefish_ops.deploy.executor import DeployReport, Prepared
+from candlefish_ops.deploy.planner import DeployPlan, StackTarget
+
+_SYMBOLS = {"Add": "+", "Modify": "~", "Remove": "-", "Import": "+", "Dynamic": "~"}
+_COLOURS = {"+": "green", "~": "yellow", "-": "red"}
+
+
+def change_line(change: ResourceChange) -> str:
+    """`+ Bucket (AWS::S3::Bucket)`, with replacement flagged on `~` lines."""
+    symbol = _SYMBOLS.get(change.action, "?")
+    replacement = {"True": "  [replacement]", "Conditional": "  [may be replaced]"}.get(change.replacement, "")
+    return f"{symbol} {change.logical_id} ({change.resource_type}){replacement}"
+
+
+class DeployView:
+    """DeployHooks for humans: a live table on a terminal, plain progress lines otherwise."""
+
+    def __init__(self, plan: DeployPlan, show_diffs: bool, assume_yes: bool) -> None:
+        self._plan = plan
+        self._show_diffs = show_diffs
+        self._assume_yes = assume_yes
+        self._console = ui.progress_console()
+        self._rows = {t.label: {"state": "waiting", "detail": "", "started": None} for t in plan.targets}
+        self._lock = threading.Lock()
+        self._live = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def __enter__(self) -> "DeployView":
+        if self._console.is_terminal:
+            from rich.live import Live
+
+            self._live = Live(self._render(), console=self._console, refresh_per_second=4,
+                              get_renderable=self._render, transient=False)
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    # -- hooks ---------------------------------------------------------------------------------------
+
+    def state(self, target: StackTarget, state: str, detail: str = "") -> None:
+        with self._lock:
+            row = self._rows[target.label]
+            row["started"] = row["started"] or time.monotonic()
+            row["state"], row["detail"] = state, detail
+            elapsed = time.monotonic() - row["started"]
+        if self._live is None:
+            suffix = f": {detail}" if detail else ""
+            self._console.print(f"{target.label:<34} {state:<22} {elapsed:6.1f}s{suffix}", markup=False)
+
+    def event(self, target: StackTarget, event: StackEvent) -> None:
+        text = f"{event.logical_id} {event.status}" + (f" ({event.reason})" if event.reason else "")
+        with self._lock:
+            self._rows[target.label]["detail"] = text
+        if self._live is None:
+            self._console.print(f"{target.label:<34}   {text}", markup=False)
+
+    def review(self, prepared: Sequence[Prepared]) -> None:
+        if not self._show_diffs:
+            return
+        with self._paused():
+            for item in prepared:
+                if item.result.changes:
+                    ui.out(f"[bold]{item.target.label}[/bold]: {item.target.stack_name} "
+                           f"({item.change_set_type.lower()}, {len(item.result.changes)} change(s))")
+                    for change in item.result.changes:
+                        line = change_line(change)
+                        ui.out(f"  [{_COLOURS.get(line[0], 'white')}]{_escape(line)}[/]")
+                elif item.result.result == "unchanged":
+                    ui.out(f"[bold]{item.target.label}[/bold]: no changes")
+
+    def confirm(self, question: str) -> None:
+        with self._paused():
+            ui.confirm(question, self._assume_yes)
+
+    # -- drawing -------------------------------------------------------------------------------------
+
+    def _paused(self):
+        view = self
+
+        class _Pause:
+            def __enter__(self):
+                if view._live is not None:
+                    view._live.stop()
+
+            def __exit__(self, *exc):
+                if view._live is not None:
+                    view._live.start()
+
+        return _Pause()
+
+    def _render(self):
+        from rich.table import Table
+
+        grid = Table(title=f"deploying {self._plan.environment}", title_justify="left", expand=False)
+        for column in ("stack", "state", "time", "latest"):
+            grid.add_column(column, overflow="ellipsis", no_wrap=True, max_width=70)
+        now = time.monotonic()
+        with self._lock:
+            for label, row in self._rows.items():
+                elapsed = f"{now - row['started']:.1f}s" if row["started"] else ""
+                grid.add_row(label, row["state"], elapsed, _escape(row["detail"]))
+        return grid
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def render_summary(report: DeployReport, not_emulated: dict[str, list[str]] | None = None) -> None:
+    """The end-of-deploy table: stack, region, action, result, duration, key outputs."""
+    rows = []
+    for result in report.results:
+        outputs = ", ".join(f"{k}={v}" for k, v in list(result.outputs.items())[:3])
+        rows.append((result.key, result.region, result.action, result.result, f"{result.duration:.1f}s",
+                     result.message or outputs))
+    title = f"{report.environment}: {'plan' if report.planned else 'deploy'} summary"
+    ui.table(title, ("stack", "region", "action", "result", "duration", "outputs / message"), rows)
+    for key, types in sorted((not_emulated or {}).items()):
+        if types:
+            ui.out(f"[dim]local emulator: {key}: not emulated: {', '.join(types)}[/dim]")
+    failed = [r for r in report.results if not r.ok]
+    if failed:
+        ui.out(f"[red]{len(failed)} stack(s) did not deploy[/red]; fix the cause and rerun (deploy resumes)")
+
+
+def render_status(rows: list[dict]) -> None:
+    ui.table("stacks", ("stack", "region", "stack name", "status", "last updated", "outputs"), [
+        (row["stack"], row["region"], row["stack_name"], row["status"], row["last_updated"] or "",
+         "\n".join(f"{k}={v}" for k, v in (row["outputs"] or {}).items()))
+        for row in rows])

@@ -1,0 +1,90 @@
+"""Read a CloudFormation template file once: its body, parameters, outputs and resource types."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from candlefish_ops.errors import ConfigError
+
+# Templates larger than this must be passed to CloudFormation by S3 URL.
+INLINE_TEMPLATE_LIMIT = 51_200
+URL_TEMPLATE_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    path: Path
+    body: str
+    required_parameters: frozenset[str]
+    optional_parameters: frozenset[str]
+    outputs: frozenset[str]
+    resource_types: frozenset[str]
+
+    @property
+    def size(self) -> int:
+        return len(self.body.encode("utf-8"))
+
+    @property
+    def needs_upload(self) -> bool:
+        return self.size > INLINE_TEMPLATE_LIMIT
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
+    @property
+    def parameters(self) -> frozenset[str]:
+        return self.required_parameters | self.optional_parameters
+
+
+@lru_cache(maxsize=64)
+def load_template(path: Path) -> TemplateInfo:
+    """Parse `path` (YAML with CloudFormation short tags, or JSON) and summarise it."""
+    try:
+        body = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read template ({exc.strerror or exc})") from exc
+    document = _parse(body, path)
+    if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
+        raise ConfigError(f"{path}: not a CloudFormation template (no Resources mapping)")
+    if len(body.encode("utf-8")) > URL_TEMPLATE_LIMIT:
+        raise ConfigError(f"{path}: template is over CloudFormation's 1 MB limit; split the stack")
+    parameters = document.get("Parameters") or {}
+    return TemplateInfo(
+        path=path,
+        body=body,
+        required_parameters=frozenset(k for k, v in parameters.items() if "Default" not in (v or {})),
+        optional_parameters=frozenset(k for k, v in parameters.items() if "Default" in (v or {})),
+        outputs=frozenset((document.get("Outputs") or {}).keys()),
+        resource_types=frozenset(str(r.get("Type")) for r in document["Resources"].values() if isinstance(r, dict)),
+    )
+
+
+def _parse(body: str, path: Path):
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """SafeLoader that accepts CloudFormation's short-form tags (!Ref, !Sub, ...)."""
+
+    Loader.add_multi_constructor("!", _tagged)
+    try:
+        return yaml.load(body, Loader=Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where}: template is not valid YAML/JSON ({getattr(exc, 'problem', exc)})") from exc
+
+
+def _tagged(loader, tag_suffix, node):
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {tag_suffix: value}

@@ -1,0 +1,38 @@
+"""Under --local, commands other than deploy start from an empty emulator: deploy the environment into
+it first (quietly), then let the emulator extensions seed emulated data (bills, metrics)."""
+
+from __future__ import annotations
+
+from candlefish_ops import ui
+from candlefish_ops.errors import EmulatorError
+
+
+class _QuietHooks:
+    def state(self, target, state, detail=""):
+        pass
+
+    def event(self, target, event):
+        pass
+
+    def review(self, prepared):
+        pass
+
+    def confirm(self, question):
+        pass
+
+
+def bootstrap_environment(app, environment) -> None:
+    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.service import run_deploy
+    from candlefish_ops.local.extensions import seed_all
+
+    ui.info(f"[dim]local mode: deploying {environment.name} into the emulator first...[/dim]")
+    plan = plan_deploy(environment)
+    report = run_deploy(app.session(environment.region), environment, plan, _QuietHooks(), assume_yes=True,
+                        parallel=4, recreate_failed=False)
+    if report.failed:
+        failed = "; ".join(f"{r.key} ({r.region}): {r.message}" for r in report.results if not r.ok)
+        raise EmulatorError(f"local bootstrap of {environment.name} failed: {failed}")
+    seeded = seed_all(app.emulator_endpoint, environment)
+    if seeded:
+        ui.info(f"[dim]local mode: emulated data seeded ({', '.join(seeded)})[/dim]")
