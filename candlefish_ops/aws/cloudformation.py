@@ -70,12 +70,12 @@ class CloudFormation:
 
     def describe_stack(self, name: str) -> StackInfo | None:
         """The live stack, or None when there is none (deleted stacks count as none)."""
-        try:
-            answer = self._client.describe_stacks(StackName=name)
-        except ClientError as error:
-            if error_code(error) == "ValidationError" and "does not exist" in str(error):
-                return None
-            with aws_errors(f"reading stack {name} in {self.region}"):
+        with aws_errors(f"reading stack {name} in {self.region}"):
+            try:
+                answer = self._client.describe_stacks(StackName=name)
+            except ClientError as error:
+                if error_code(error) == "ValidationError" and "does not exist" in str(error):
+                    return None
                 raise
         stack = answer["Stacks"][0]
         if stack["StackStatus"] == "DELETE_COMPLETE":
@@ -94,12 +94,12 @@ class CloudFormation:
             "Description": "created by candlefish",
         }
         request.update({"TemplateURL": template_url} if template_url else {"TemplateBody": template_body})
-        try:
-            return self._client.create_change_set(**request)["Id"]
-        except ClientError as error:
-            if any(marker in str(error) for marker in NO_CHANGES_MARKERS):
-                return None  # some endpoints answer "no changes" here rather than with a FAILED change set
-            with aws_errors(f"creating change set for {stack_name} in {self.region}"):
+        with aws_errors(f"creating change set for {stack_name} in {self.region}"):
+            try:
+                return self._client.create_change_set(**request)["Id"]
+            except ClientError as error:
+                if any(marker in str(error) for marker in NO_CHANGES_MARKERS):
+                    return None  # some endpoints say "no changes" here rather than with a FAILED change set
                 raise
 
     def wait_for_change_set(self, change_set_id: str, timeout: float = 600) -> ChangeSetResult:

@@ -18,7 +18,7 @@ from typing import Callable, Protocol, Sequence
 from candlefish_ops.aws.cloudformation import ChangeSetResult, CloudFormation, ResourceChange, StackEvent, StackInfo
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy.planner import DeployPlan, StackTarget, reference_region
-from candlefish_ops.errors import CandlefishError
+from candlefish_ops.errors import CandlefishError, CredentialsError
 
 SUCCESS_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
 UPDATABLE_STATES = SUCCESS_STATES | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
@@ -192,6 +192,8 @@ class DeployExecutor:
             result.result, result.message = "failed", str(failure)
             self._hooks.state(target, "FAILED", str(failure))
             prepared = Prepared(target, result)
+        except CredentialsError:
+            raise  # nothing can deploy without credentials: stop the whole run with one line
         except CandlefishError as error:
             result.result, result.message = "failed", str(error)
             self._hooks.state(target, "FAILED", str(error))

@@ -204,3 +204,47 @@ def force_status(stack_name: str, status: str, region: str = "us-east-1") -> Non
     for stack in backend.stacks.values():
         if stack.name == stack_name and stack.status != "DELETE_COMPLETE":
             stack.status = status
+
+
+def test_bad_config_is_rejected_before_any_change(aws, cli, project):
+    project.write("config/staging.yaml", (project.config_dir / "staging.yaml").read_text().replace(
+        "Environment: staging", "Environment: staging\n      Colour: red"))
+    result = cli("deploy", "staging", "--config-dir", project.config_dir)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {project.config_dir / 'staging.yaml'}: stacks.base.parameters: Colour not declared by "
+        "template base.yaml"]
+    assert stacks(aws) == {}
+
+
+def test_missing_credentials_give_one_clear_line(cli, project, monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    result = cli("deploy", "staging", "--config-dir", project.config_dir)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "no usable AWS credentials" in lines[-1]
+    assert "Traceback" not in result.stderr
+
+
+def test_local_flag_runs_the_real_cli_process_against_a_fresh_emulator(project):
+    """What a new user does: a real `candlefish` process, options where habit puts them."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = [sys.executable, "-m", "candlefish_ops", "--output", "json", "--local", "deploy", "production",
+               "--yes", "--config-dir", str(project.config_dir)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {s["result"] for s in report["stacks"]} == {"created"}
+    assert report["not_emulated"] == {"app": [], "base": [], "edge": []}
+    assert "local mode" in done.stderr

@@ -1,0 +1,130 @@
+"""Config validation: every mistake is a ConfigError naming the file and the key."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from candlefish_ops.config import dependency_batches, load_environment
+from candlefish_ops.deploy.planner import plan_deploy
+from candlefish_ops.deploy.templates import load_template
+from candlefish_ops.errors import ConfigError, ValidationError
+
+TEMPLATE = """
+Parameters:
+  Name:
+    Type: String
+  Size:
+    Type: Number
+    Default: 1
+Resources:
+  Thing:
+    Type: AWS::SNS::Topic
+Outputs:
+  ThingArn:
+    Value: !Ref Thing
+"""
+
+
+def write_env(tmp_path: Path, body: str, name: str = "staging") -> Path:
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    (tmp_path / "templates" / "t.yaml").write_text(textwrap.dedent(TEMPLATE))
+    config = tmp_path / "config"
+    config.mkdir(exist_ok=True)
+    (config / f"{name}.yaml").write_text(textwrap.dedent(body))
+    load_template.cache_clear()
+    return config
+
+
+GOOD = """
+project: demo
+stacks:
+  a:
+    template: t.yaml
+    parameters: {Name: x}
+  b:
+    template: t.yaml
+    regions: [us-east-1, eu-west-1]
+    parameters: {Name: "${a.ThingArn}", Size: 2}
+  c:
+    template: t.yaml
+    depends_on: [a]
+    parameters: {Name: "${b@eu-west-1.ThingArn}"}
+"""
+
+
+def test_good_config_loads_typed_and_batches_dependencies(tmp_path):
+    env = load_environment(write_env(tmp_path, GOOD), "staging")
+    assert env.stacks["b"].regions == ("us-east-1", "eu-west-1")
+    assert env.stacks["b"].depends_on == ("a",)
+    assert env.stacks["c"].depends_on == ("a", "b")
+    assert env.stacks["a"].stack_name == "demo-staging-a"
+    assert dependency_batches(env.stacks) == [["a"], ["b"], ["c"]]
+    plan = plan_deploy(env)
+    assert [[t.label for t in batch] for batch in plan.batches] == [
+        ["a (us-east-1)"], ["b (us-east-1)", "b (eu-west-1)"], ["c (us-east-1)"]]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("project: demo\nstacks: {a: {template: t.yaml, parameters: {Name: x}}}\nbogus: 1\n",
+     "bogus: unknown key"),
+    ("project: demo\nstacks: {a: {template: t.yaml, colour: red}}\n", "stacks.a.colour: unknown key"),
+    ("project: demo\nstacks: {a: {template: 5}}\n", "stacks.a.template: must be a string"),
+    ("project: demo\nprotected: maybe\nstacks: {a: {template: t.yaml}}\n", "protected: must be true or false"),
+    ("project: demo\nstacks: {a: {template: t.yaml, depends_on: [zz]}}\n",
+     "stacks.a.depends_on[0]: unknown stack 'zz'"),
+    ("project: demo\nstacks: {a: {template: t.yaml, parameters: {Name: '${zz.Out}'}}}\n",
+     "stacks.a.parameters.Name: ${zz.Out} names unknown stack 'zz'"),
+    ("project: demo\nstacks:\n  a: {template: t.yaml, depends_on: [b]}\n  b: {template: t.yaml, depends_on: [a]}\n",
+     "dependency cycle: a -> b -> a"),
+    ("project: demo\nstacks: {a: {template: t.yaml, region: mars-1}}\n", "'mars-1' is not an AWS region"),
+    ("project: demo\nstacks:\n  a: {template: t.yaml, regions: [us-east-1, eu-west-1]}\n"
+     "  b: {template: t.yaml, region: ap-southeast-1, parameters: {Name: '${a.ThingArn}'}}\n", "is ambiguous"),
+    ("project: demo\nstacks: {a: {template: t.yaml, parameters: {Name: '${a-b}'}}}\n", "bad reference"),
+    ("project: demo\naccount_id: 12\nstacks: {a: {template: t.yaml}}\n", "12-digit"),
+    ("project: Demo!\nstacks: {a: {template: t.yaml}}\n", "project"),
+    ("stacks: {a: {template: t.yaml}}\n", "project: is required"),
+    ("project: demo\nstacks: {a: {template: t.yaml}\n", "not valid YAML"),
+])
+def test_bad_config_names_file_and_key(tmp_path, body, message):
+    config = write_env(tmp_path, body)
+    with pytest.raises(ConfigError) as raised:
+        load_environment(config, "staging")
+    assert message in str(raised.value)
+    assert "staging.yaml" in str(raised.value)
+
+
+@pytest.mark.parametrize("params, message", [
+    ("{}", r"needs Name \(no Default\)"),
+    ("{Name: x, Colour: red}", "Colour not declared by template"),
+    ("{Name: '${b.Missing}'}", "has no output 'Missing'"),
+])
+def test_template_parameters_and_outputs_checked_before_any_call(tmp_path, params, message):
+    config = write_env(tmp_path, f"project: demo\nstacks:\n  a: {{template: t.yaml, parameters: {params}}}\n"
+                                 "  b: {template: t.yaml, parameters: {Name: x}}\n")
+    with pytest.raises(ConfigError, match=message):
+        plan_deploy(load_environment(config, "staging"))
+
+
+def test_missing_template_and_unknown_only(tmp_path):
+    config = write_env(tmp_path, "project: demo\nstacks: {a: {template: nope.yaml}}\n")
+    with pytest.raises(ConfigError, match="cannot read template"):
+        plan_deploy(load_environment(config, "staging"))
+    config = write_env(tmp_path, GOOD)
+    with pytest.raises(ValidationError, match="unknown stack 'zz'"):
+        plan_deploy(load_environment(config, "staging"), only=["zz"])
+
+
+def test_unknown_environment_lists_known_ones(tmp_path):
+    config = write_env(tmp_path, GOOD)
+    with pytest.raises(ConfigError, match=r"known environments: staging"):
+        load_environment(config, "prod")
+
+
+def test_stack_tags_cannot_override_ours(tmp_path):
+    config = write_env(tmp_path, GOOD.replace("project: demo", "project: demo\ntags: {ManagedBy: me, Team: x}"))
+    env = load_environment(config, "staging")
+    assert env.stack_tags(env.stacks["a"]) == {"ManagedBy": "candlefish", "Team": "x", "Project": "demo",
+                                               "Environment": "staging"}
