@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from enum import Enum
 from pathlib import Path
 
@@ -67,6 +66,8 @@ class CandlefishGroup(TyperGroup):
 
 def _report(ctx: typer.Context, error: BaseException, line: str) -> None:
     if isinstance(ctx.obj, AppContext) and ctx.obj.debug:
+        import traceback
+
         traceback.print_exception(error, file=sys.stderr)
     ui.error(line)
 
