@@ -21,6 +21,7 @@ def deploy(
     parallel: int = typer.Option(4, "--parallel", min=1, max=16, help="Stacks deployed at once."),
     recreate_failed: bool = typer.Option(False, "--recreate-failed",
                                          help="Delete and recreate stacks left in ROLLBACK_COMPLETE."),
+    timeout: int = typer.Option(1800, "--timeout", min=1, help="Longest wait for one stack, in seconds."),
 ) -> None:
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.planner import plan_deploy
@@ -35,7 +36,7 @@ def deploy(
         check_account(session, environment)
     with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
-                            parallel=parallel, recreate_failed=recreate_failed)
+                            parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout)
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
     document = {**report.to_dict(), "not_emulated": not_emulated} if app.local else report.to_dict()
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))

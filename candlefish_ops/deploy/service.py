@@ -40,8 +40,8 @@ def artifacts_uploader(session, environment: Environment):
 
 
 def run_deploy(session, environment: Environment, plan: DeployPlan, hooks: DeployHooks, *, assume_yes: bool,
-               parallel: int, recreate_failed: bool) -> DeployReport:
+               parallel: int, recreate_failed: bool, wait_timeout: float = 1800) -> DeployReport:
     executor = DeployExecutor(session, environment, hooks, assume_yes=assume_yes, parallel=parallel,
-                              recreate_failed=recreate_failed,
+                              recreate_failed=recreate_failed, wait_timeout=wait_timeout,
                               artifacts=artifacts_uploader(session, environment))
     return executor.run(plan)

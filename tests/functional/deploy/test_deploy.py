@@ -248,3 +248,38 @@ def test_local_flag_runs_the_real_cli_process_against_a_fresh_emulator(project):
     assert {s["result"] for s in report["stacks"]} == {"created"}
     assert report["not_emulated"] == {"app": [], "base": [], "edge": []}
     assert "local mode" in done.stderr
+
+
+def test_stack_busy_in_another_operation_is_waited_for_with_a_bound(aws, cli, project):
+    assert cli("deploy", "staging", "--config-dir", project.config_dir, "--only", "base").exit_code == 0
+    force_status("fixture-staging-base", "UPDATE_IN_PROGRESS")
+    result = cli("deploy", "staging", "--config-dir", project.config_dir, "--only", "base", "--timeout", "2",
+                 "-o", "json")
+    assert result.exit_code == 1
+    assert "still UPDATE_IN_PROGRESS after 2s" in result.json()["stacks"][0]["message"]
+
+
+def test_ctrl_c_stops_waiting_and_says_how_to_resume(aws, project, emulator_endpoint):
+    """A real process, interrupted while it waits for a busy stack: exit 130, nothing half-made."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    subprocess_env = {**os.environ, "AWS_ENDPOINT_URL": emulator_endpoint}
+    base = [sys.executable, "-m", "candlefish_ops", "deploy", "staging", "--config-dir", str(project.config_dir)]
+    assert subprocess.run(base + ["--only", "base"], env=subprocess_env, capture_output=True).returncode == 0
+    force_status("fixture-staging-base", "UPDATE_IN_PROGRESS")
+    process = subprocess.Popen(base, env=subprocess_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stderr:  # progress lines; wait until the deploy is waiting on the busy stack
+        seen.append(line)
+        if "WAITING" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    stdout, rest = process.communicate(timeout=30)
+    stderr = "".join(seen) + rest
+    assert process.returncode == 130, stderr
+    assert "rerun `candlefish deploy staging` to resume" in stderr
+    assert aws.client("cloudformation").list_change_sets(StackName="fixture-staging-base")["Summaries"] == []
+    assert "fixture-staging-app" not in stacks(aws)
