@@ -69,5 +69,9 @@ def confirm(question: str, assume_yes: bool) -> None:
         raise Aborted(f"{question.rstrip('?')}: refusing without --yes in a non-interactive run")
     import typer
 
-    if not typer.confirm(question, default=False, err=True):
+    try:
+        answer = typer.confirm(question, default=False, err=True)
+    except typer.Abort:  # end of input or Ctrl-C at the prompt
+        answer = False
+    if not answer:
         raise Aborted("cancelled; nothing was changed")

@@ -41,7 +41,7 @@ class DeployView:
             from rich.live import Live
 
             self._live = Live(self._render(), console=self._console, refresh_per_second=4,
-                              get_renderable=self._render, transient=False)
+                              get_renderable=self._render, transient=True)
             self._live.start()
         return self
 
