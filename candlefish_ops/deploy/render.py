@@ -124,14 +124,19 @@ def _escape(text: str) -> str:
 
 
 def render_summary(report: DeployReport, not_emulated: dict[str, list[str]] | None = None) -> None:
-    """The end-of-deploy table: stack, region, action, result, duration, key outputs."""
+    """The end-of-deploy table (stack, region, action, result, duration, key outputs), then the reasons
+    of every stack that did not deploy, in full."""
     rows = []
     for result in report.results:
-        outputs = ", ".join(f"{k}={v}" for k, v in list(result.outputs.items())[:3])
+        outputs = ", ".join(f"{k}={v}" for k, v in list(result.outputs.items())[:2])
+        more = len(result.outputs) - 2
         rows.append((result.key, result.region, result.action, result.result, f"{result.duration:.1f}s",
-                     result.message or outputs))
+                     outputs + (f" (+{more} more)" if more > 0 else "") if result.ok else "see below"))
     title = f"{report.environment}: {'plan' if report.planned else 'deploy'} summary"
-    ui.table(title, ("stack", "region", "action", "result", "duration", "outputs / message"), rows)
+    ui.table(title, ("stack", "region", "action", "result", "duration", "key outputs"), rows)
+    for result in report.results:
+        if result.message and not result.ok or result.result == "planned" and result.message:
+            ui.out(f"{result.key} ({result.region}): {_escape(result.message)}")
     for key, types in sorted((not_emulated or {}).items()):
         if types:
             ui.out(f"[dim]local emulator: {key}: not emulated: {', '.join(types)}[/dim]")

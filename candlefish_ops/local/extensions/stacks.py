@@ -24,7 +24,13 @@ def install() -> None:
     from moto.cloudformation.models import ChangeSet, CloudFormationBackend
     from moto.cloudformation.responses import CloudFormationResponse
 
+    from moto.cloudformation import parsing
+
     ChangeSet.diff = _diff_with_parameters
+    for name in ("parse_and_create_resource", "parse_and_update_resource"):
+        original = getattr(parsing, name)
+        if not getattr(original, "_candlefish", False):
+            setattr(parsing, name, _naming_the_failing_resource(original))
     CloudFormationBackend.execute_change_set = _execute_change_set
     original_delete = CloudFormationBackend.delete_stack
     CloudFormationBackend.delete_stack = _guard_termination_protection(original_delete)
@@ -88,15 +94,30 @@ def _record_resource_events(stack, change_set) -> None:
                                   None, None))
 
 
+def _naming_the_failing_resource(original):
+    """Remember which resource an exception came from (the innermost one, as references nest)."""
+
+    def wrapper(logical_id, resource_json, *args, **kwargs):
+        try:
+            return original(logical_id, resource_json, *args, **kwargs)
+        except Exception as error:
+            if not hasattr(error, "candlefish_resource"):
+                error.candlefish_resource = (logical_id, (resource_json or {}).get("Type", ""))
+            raise
+
+    wrapper._candlefish = True
+    return wrapper
+
+
 def _fail(stack, change_set, error: Exception) -> None:
     from moto.cloudformation.models import Event
 
-    failing = next(iter(change_set.changes), None)
+    first = next(iter(change_set.changes), None)
+    logical_id, resource_type = getattr(error, "candlefish_resource", None) or (
+        (first.logical_resource_id, first.resource_type) if first else (stack.name, "AWS::CloudFormation::Stack"))
     reason = f"{type(error).__name__}: {error}"[:900]
     kind = change_set.change_set_type
-    stack.events.append(Event(stack.stack_id, stack.name,
-                              failing.logical_resource_id if failing else stack.name, "",
-                              failing.resource_type if failing else "AWS::CloudFormation::Stack",
+    stack.events.append(Event(stack.stack_id, stack.name, logical_id, "", resource_type,
                               f"{'CREATE' if kind == 'CREATE' else 'UPDATE'}_FAILED", reason, None))
     final = "ROLLBACK_COMPLETE" if kind == "CREATE" else "UPDATE_ROLLBACK_COMPLETE"
     stack._add_stack_event(final, resource_status_reason="emulated rollback after a failed resource")
