@@ -43,6 +43,8 @@ class Emulator:
 
         install_all()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        # "No Moto CloudFormation support for X": the deploy summary lists these as "not emulated".
+        logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
         try:
             self._server.start()
