@@ -46,14 +46,15 @@ class AppContext:
             self._session = new_session(region)
         return self._session
 
-    def session_for(self, environment):
+    def session_for(self, environment, needs: tuple[str, ...] = ()):
         """The session for commands that need the environment's stacks. Under --local the fresh
-        emulator has none, so the environment is first deployed into it (and emulated data seeded)."""
+        emulator has none, so the stacks in `needs` (default: all) and their dependencies are first
+        deployed into it, and emulated data seeded."""
         session = self.session(environment.region)
         if self.local and environment.name not in self._bootstrapped:
             from candlefish_ops.local.bootstrap import bootstrap_environment
 
-            bootstrap_environment(self, environment)
+            bootstrap_environment(self, environment, needs)
             self._bootstrapped.add(environment.name)
         return session
 

@@ -61,6 +61,17 @@ def plan_deploy(environment: Environment, only: Sequence[str] = (), execute: boo
     return DeployPlan(environment.name, tuple(batches), execute, environment.protected)
 
 
+def with_dependencies(environment: Environment, keys: Sequence[str]) -> list[str]:
+    """`keys` plus everything they depend on, transitively (for deploying just what a command needs)."""
+    wanted, stack = [], list(keys)
+    while stack:
+        key = stack.pop()
+        if key in environment.stacks and key not in wanted:
+            wanted.append(key)
+            stack.extend(environment.stacks[key].depends_on)
+    return wanted
+
+
 def _targets(environment: Environment, stack: StackConfig) -> list[StackTarget]:
     template = load_template(stack.template)
     _check_parameters(environment, stack, template)

@@ -21,13 +21,13 @@ class _QuietHooks:
         pass
 
 
-def bootstrap_environment(app, environment) -> None:
-    from candlefish_ops.deploy.planner import plan_deploy
+def bootstrap_environment(app, environment, needs: tuple[str, ...] = ()) -> None:
+    from candlefish_ops.deploy.planner import plan_deploy, with_dependencies
     from candlefish_ops.deploy.service import run_deploy
     from candlefish_ops.local.extensions import seed_all
 
     ui.info(f"[dim]local mode: deploying {environment.name} into the emulator first...[/dim]")
-    plan = plan_deploy(environment)
+    plan = plan_deploy(environment, with_dependencies(environment, needs) if needs else ())
     report = run_deploy(app.session(environment.region), environment, plan, _QuietHooks(), assume_yes=True,
                         parallel=4, recreate_failed=False)
     if report.failed:

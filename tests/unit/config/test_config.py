@@ -128,3 +128,11 @@ def test_stack_tags_cannot_override_ours(tmp_path):
     env = load_environment(config, "staging")
     assert env.stack_tags(env.stacks["a"]) == {"ManagedBy": "candlefish", "Team": "x", "Project": "demo",
                                                "Environment": "staging"}
+
+
+def test_with_dependencies_is_transitive(tmp_path):
+    from candlefish_ops.deploy.planner import with_dependencies
+
+    env = load_environment(write_env(tmp_path, GOOD), "staging")
+    assert sorted(with_dependencies(env, ["c"])) == ["a", "b", "c"]
+    assert with_dependencies(env, ["a"]) == ["a"]
