@@ -174,13 +174,13 @@ class TestEdge:
         behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
         assert {p: b["TargetOriginId"] for p, b in behaviours.items()} == {
             "/static/*": "static-assets", "/images/*": "optimized-images", "/api/*": "rest-api",
-            "/ws/*": "websocket-api", "/_next/*": "app"}
+            "/ws": "websocket-api", "/ws/*": "websocket-api", "/_next/*": "app"}
         assert config["DefaultCacheBehavior"]["TargetOriginId"] == "app"
         long_lived = template["Resources"]["LongLivedCachePolicy"]["Properties"]["CachePolicyConfig"]
         assert long_lived["DefaultTTL"] == long_lived["MaxTTL"] == 31536000
         for path in ("/static/*", "/_next/*"):
             assert behaviours[path]["CachePolicyId"] == {"Ref": "LongLivedCachePolicy"}
-        for path in ("/api/*", "/ws/*"):
+        for path in ("/api/*", "/ws", "/ws/*"):
             assert behaviours[path]["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
         versions = resources_of_type(template, "AWS::Lambda::Version")
         associations = [a for b in [*behaviours.values(), config["DefaultCacheBehavior"]]
