@@ -303,3 +303,12 @@ class TestDns:
         assert (key["KeySpec"], key["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
         assert resources_of_type(template, "AWS::Route53::DNSSEC")
         assert template["Resources"]["QueryLogKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_templates_need_only_capability_iam(templates):
+    """The deploy engine passes CAPABILITY_IAM: no named IAM resources, no macros."""
+    for name, template in templates.items():
+        assert "Transform" not in template, name
+        for resource in template["Resources"].values():
+            if resource["Type"].startswith("AWS::IAM::"):
+                assert not {"RoleName", "UserName", "GroupName", "ManagedPolicyName"} & set(resource["Properties"]), name
