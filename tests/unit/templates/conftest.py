@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
-from cfn_template_support import ENVIRONMENTS, TEMPLATE_PATHS, load_config, load_template
+
+# The helper module sits beside the tests; make it importable under any pytest --import-mode.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cfn_template_support import ENVIRONMENTS, TEMPLATE_PATHS, load_config, load_template  # noqa: E402
 
 
 @pytest.fixture(scope="session")
