@@ -141,7 +141,7 @@ def _covered(name: str, aliases: tuple[str, ...]) -> bool:
                                   name.endswith(a[1:]) for a in aliases)
 
 
-def plan_update(dns: DnsSession, adopt: bool = False) -> DnsPlan:
+def plan_update(dns: DnsSession, adopt: bool = False, allow_conflicts: bool = False) -> DnsPlan:
     """Read everything the plan needs and compute it (no change is made)."""
     check_config(dns.environment)
     outputs = stack_outputs(dns, resolve.needed_stacks(dns.config, dns.environment))
@@ -153,7 +153,7 @@ def plan_update(dns: DnsSession, adopt: bool = False) -> DnsPlan:
     current = dns.route53.list_records(zone.id)
     current_checks = dns.route53.list_health_checks(dns.environment.name)
     plan = plan_dns(dns.environment.name, dns.zone_name, desired, checks, current, current_checks, adopt)
-    if plan.conflicts:
+    if plan.conflicts and not allow_conflicts:
         raise ValidationError("; ".join(plan.conflicts))
     return plan
 
@@ -172,9 +172,11 @@ def update(dns: DnsSession, show: Callable[[DnsPlan], None], confirm: Callable[[
         except ConflictError as error:
             dns.say(f"[yellow]the zone changed while applying ({error.code}): re-reading it[/yellow]")
             if yes:
-                show(plan_update(dns, adopt))
+                fresh = plan_update(dns, adopt, allow_conflicts=True)
+                show(fresh)
+                blocked = f"; now blocked: {'; '.join(fresh.conflicts)}" if fresh.conflicts else ""
                 raise ConflictError(f"the zone changed under candlefish ({error}); nothing of this batch was "
-                                    "applied; review the new diff above and rerun", error.code) from error
+                                    f"applied; review the new diff above and rerun{blocked}", error.code) from error
     raise ConflictError(f"the zone kept changing during {MAX_CONFLICT_RETRIES} attempts; rerun when it is quiet")
 
 

@@ -120,3 +120,19 @@ def build_site(aws, config_dir: Path, aliases=("example.com", "www.example.com",
 @pytest.fixture
 def site(aws, tmp_path) -> Site:
     return build_site(aws, tmp_path)
+
+
+@pytest.fixture
+def change_batches(monkeypatch) -> list[list[dict]]:
+    """Every change batch the emulator receives (observed inside moto, not in candlefish)."""
+    from moto.route53.models import Route53Backend
+
+    seen: list[list[dict]] = []
+    original = Route53Backend.change_resource_record_sets
+
+    def recording(self, zoneid, change_list):
+        seen.append(list(change_list))
+        return original(self, zoneid, change_list)
+
+    monkeypatch.setattr(Route53Backend, "change_resource_record_sets", recording)
+    return seen
