@@ -104,10 +104,13 @@ def canary(
             "before_percent": round(canary_plan.before[0].percent, 1), "after_percent": canary_plan.after_percent,
             "promoted": promote, "changes": [{"action": a, "record": r, "before": b, "after": f} for a, r, b, f in rows],
             "applied": change_id is not None, "change_id": change_id}
-    ui.emit(data, app_ctx.output, lambda d: _render_canary(d, plan, dns.config.canary))
+    ui.emit(data, app_ctx.output, lambda d: _render_canary(d, plan))
+    if promote and change_id:
+        ui.warn(f"promoted: set dns.canary.stable to {dns.config.canary.canary!r} in config, or the next "
+                "`dns update` will move the stable records back")
 
 
-def _render_canary(data: dict, plan_only: bool, spec) -> None:
+def _render_canary(data: dict, plan_only: bool) -> None:
     moved = f"canary {data['record']}: {data['before_percent']:g}% -> {data['after_percent']:g}%"
     if not data["changes"]:
         ui.out(f"{moved}: already there; no change batch sent")
@@ -115,9 +118,6 @@ def _render_canary(data: dict, plan_only: bool, spec) -> None:
         ui.out(f"plan only: {moved}; nothing was changed")
     else:
         ui.out(f"{moved} (change {data['change_id']}, INSYNC)")
-    if data["promoted"] and data["changes"]:
-        ui.warn(f"promoted: set dns.canary.stable to {spec.canary!r} in config, or the next `dns update` "
-                "will move the stable records back")
 
 
 @app.command("status")
