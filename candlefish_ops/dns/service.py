@@ -40,6 +40,7 @@ class DnsSession:
     session: object
     sleep: Callable[[float], None] = time.sleep
     progress: Callable[[str], None] | None = None
+    read_strategy: str = "auto"         # auto | full | by-name (how current records are read)
 
     def __post_init__(self) -> None:
         from candlefish_ops.aws.route53 import Route53
@@ -149,13 +150,28 @@ def plan_update(dns: DnsSession, adopt: bool = False, allow_conflicts: bool = Fa
     check_distribution_aliases(dns, outputs)
     desired = resolve.desired_records(dns.config, dns.zone_name, dns.environment, outputs, {})
     checks = resolve.desired_health_checks(dns.config, dns.environment, outputs)
-    dns.say(f"reading records of {host(zone.name)} ({zone.id})")
-    current = dns.route53.list_records(zone.id)
+    current = read_current(dns, zone)
     current_checks = dns.route53.list_health_checks(dns.environment.name)
     plan = plan_dns(dns.environment.name, dns.zone_name, desired, checks, current, current_checks, adopt)
     if plan.conflicts and not allow_conflicts:
         raise ValidationError("; ".join(plan.conflicts))
     return plan
+
+
+def read_current(dns: DnsSession, zone) -> tuple[RecordSet, ...]:
+    """The records the plan needs: the whole zone (pages of 300), or, when that takes more calls, only the
+    marker and the names declared or owned (one call each) — the same answer for candlefish's purposes."""
+    marker_at = marker_name(dns.environment.name, dns.zone_name)
+    declared = {key.name for key in declared_keys(dns.environment, dns.zone_name)}
+    pages = max(1, -(-zone.record_count // 300))
+    if dns.read_strategy == "full" or (dns.read_strategy == "auto" and pages <= len(declared) + 1):
+        dns.say(f"reading the {zone.record_count} record sets of {host(zone.name)} ({zone.id})")
+        return dns.route53.list_records(zone.id)
+    marker = dns.route53.list_records_named(zone.id, marker_at)
+    owned = {key.name for key in owned_keys(next((r for r in marker if r.type == "TXT"), None), dns.zone_name)}
+    names = sorted((declared | owned) - {marker_at})
+    dns.say(f"reading {len(names)} managed name(s) of {host(zone.name)} ({zone.id}, {zone.record_count} record sets)")
+    return marker + tuple(r for name in names for r in dns.route53.list_records_named(zone.id, name))
 
 
 def update(dns: DnsSession, show: Callable[[DnsPlan], None], confirm: Callable[[DnsPlan], None], yes: bool,
@@ -294,7 +310,7 @@ def declared_keys(environment, zone: str) -> set[RecordKey]:
 def status(dns: DnsSession) -> dict:
     """Managed records (declared or owned), their targets, routing and health; health checks; DNSSEC."""
     zone = dns.zone()
-    current = dns.route53.list_records(zone.id)
+    current = read_current(dns, zone)
     marker = next((r for r in current if r.name == marker_name(dns.environment.name, dns.zone_name)
                    and r.type == "TXT"), None)
     managed = owned_keys(marker, dns.zone_name) | declared_keys(dns.environment, dns.zone_name)

@@ -179,3 +179,25 @@ def test_concurrent_edit_under_yes_fails_with_the_new_diff(site, cli, monkeypatc
     assert update(cli, site, "--adopt").exit_code == 0                   # the operator decides to take it over
     assert site.record("status.example.com.", "CNAME")["ResourceRecords"] == [{"Value": "status.example.net"}]
     assert len(site.route53.list_health_checks()["HealthChecks"]) == 2  # health checks were reused
+
+
+def test_reading_by_name_gives_the_same_plan_as_the_full_listing(site, cli):
+    """Large zones are read name by name (marker first); the plan must not depend on the strategy."""
+    import boto3
+
+    from candlefish_ops.config import load_environment
+    from candlefish_ops.dns import service
+
+    assert update(cli, site).exit_code == 0
+    site.add_unrelated(20)
+    dns = copy.deepcopy(DNS_SECTION)
+    del dns["records"][3]                                  # ws: owned, no longer declared -> deletes
+    dns["records"][2]["ttl"] = 120                         # api: upserts
+    site.write_config(dns)
+    environment = load_environment(site.config_dir, "staging")
+    plans = {}
+    for strategy in ("full", "by-name"):
+        session = service.DnsSession(environment, boto3.Session(region_name="us-east-1"), read_strategy=strategy)
+        plans[strategy] = service.plan_update(session)
+    assert plans["full"] == plans["by-name"]
+    assert sorted(c.action for c in plans["by-name"].changes) == ["DELETE"] * 3 + ["UPSERT"] * 4
