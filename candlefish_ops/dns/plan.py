@@ -7,7 +7,7 @@ longer referenced are deleted. Batches are split only when Route 53's per-reques
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from candlefish_ops.dns.model import (NEW_HEALTH_CHECK, HealthCheckSettings, HealthCheckState, RecordKey,

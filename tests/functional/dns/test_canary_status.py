@@ -1,9 +1,5 @@
 """`candlefish dns canary` and `candlefish dns status` against the emulator."""
 
-import copy
-
-from tests.functional.dns.conftest import DNS_SECTION
-
 
 def weights(site):
     return {(t, s): site.record("app.example.com.", t, s)["Weight"] for t in ("A", "AAAA") for s in ("stable", "canary")}

@@ -88,3 +88,26 @@ def test_dnssec_unknown_when_the_service_cannot_say(route53):
     client, stubber, _ = route53
     stubber.add_client_error("get_dnssec", service_error_code="InternalFailure", http_status_code=500)
     assert client.dnssec_status("Z1") == "unknown (InternalFailure)"
+
+
+def test_ctrl_c_during_update_wait_says_how_to_check(route53):
+    from types import SimpleNamespace
+
+    import boto3
+
+    from candlefish_ops.dns import service
+
+    client, stubber, _ = route53
+    stubber.add_response("get_change", {"ChangeInfo": {"Id": "C7", "Status": "PENDING", "SubmittedAt": "2026-01-01"}})
+
+    def interrupt(_seconds):
+        raise KeyboardInterrupt
+
+    client._sleep = interrupt
+    environment = SimpleNamespace(name="production", dns=SimpleNamespace(wait_timeout=300))
+    dns = service.DnsSession(environment, boto3.Session(region_name="us-east-1"))
+    dns.route53 = client
+    with pytest.raises(service.WaitInterrupted) as caught:
+        service.wait(dns, "C7", None)
+    assert caught.value.exit_code == 130
+    assert "aws route53 get-change --id C7" in str(caught.value) and "dns status production" in str(caught.value)
