@@ -213,11 +213,9 @@ class Route53:
     def dnssec_status(self, zone_id: str) -> str:
         """SIGNING / NOT_SIGNING / ... or `unknown (...)` when the service (or the emulator) cannot say."""
         try:
-            answer = self._client.get_dnssec(HostedZoneId=zone_id)
-        except ClientError as error:
-            return f"unknown ({error_code(error) or 'error'})"
-        except BotoCoreError as error:
-            return f"unknown ({type(error).__name__})"
+            answer = self._call(f"reading DNSSEC status of zone {zone_id}", "get_dnssec", HostedZoneId=zone_id)
+        except AwsError as error:
+            return f"unknown ({error.code or 'error'})"
         except NotImplementedError:
             return "unknown (not implemented)"
         return answer.get("Status", {}).get("ServeSignature", "unknown")

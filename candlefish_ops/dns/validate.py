@@ -226,6 +226,8 @@ def _target_problem(record_type, text, config, environment, partition) -> str | 
         return f"{text} is {what}: an {record_type} record needs cloudfront, alb, values or alias; use CNAME"
     if record_type not in ALIAS_TYPES:
         return f"a {record_type} record takes values, not a target"
+    if target.kind == "cloudfront" and partition not in CLOUDFRONT_ZONE:
+        return f"CloudFront has no alias zone in partition {partition}; use another target"
     if target.region and partition_of(target.region) != partition:
         return (f"{text} is in partition {partition_of(target.region)}, the zone's is {partition}; alias "
                 "targets must be in the same partition")

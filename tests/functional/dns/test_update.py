@@ -201,3 +201,35 @@ def test_reading_by_name_gives_the_same_plan_as_the_full_listing(site, cli):
         plans[strategy] = service.plan_update(session)
     assert plans["full"] == plans["by-name"]
     assert sorted(c.action for c in plans["by-name"].changes) == ["DELETE"] * 3 + ["UPSERT"] * 4
+
+
+def test_concurrent_edit_interactively_rereads_shows_and_asks_again(site, monkeypatch):
+    """Without --yes: the new diff is shown and the question asked again; the second batch goes through."""
+    import boto3
+    from moto.route53.exceptions import ResourceRecordAlreadyExists
+    from moto.route53.models import Route53Backend
+
+    from candlefish_ops.config import load_environment
+    from candlefish_ops.dns import service
+
+    original = Route53Backend.change_resource_record_sets
+    calls = []
+
+    def identical_concurrent_create(self, zoneid, change_list):
+        calls.append(len(change_list))
+        if len(calls) == 1:                    # another run created the same `ws` record a moment earlier
+            ours = [c for c in change_list if c["ResourceRecordSet"]["Name"].rstrip(".") == "ws.example.com"
+                    and c["ResourceRecordSet"].get("SetIdentifier") == "us-east-1"]
+            original(self, zoneid, ours)
+            raise ResourceRecordAlreadyExists(name="ws.example.com.", _type="CNAME")
+        return original(self, zoneid, change_list)
+
+    monkeypatch.setattr(Route53Backend, "change_resource_record_sets", identical_concurrent_create)
+    environment = load_environment(site.config_dir, "staging")
+    dns = service.DnsSession(environment, boto3.Session(region_name="us-east-1"))
+    shown, asked = [], []
+    plan, result = service.update(dns, shown.append, asked.append, yes=False)
+    assert len(shown) == 2 and len(asked) == 2
+    assert len(shown[1].changes) == len(shown[0].changes) - 1        # the record now there is adopted
+    assert result is not None and calls == [20, 19]
+    assert site.record("example.com.", "A", "primary") is not None
