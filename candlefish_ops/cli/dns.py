@@ -14,6 +14,13 @@ app = typer.Typer(help="Route 53 records and health checks of an environment, fr
 TIMEOUT_OPTION = typer.Option(None, "--timeout", min=1, help="Seconds to wait for INSYNC (default: dns.wait_timeout).")
 
 
+def _table(title: str, columns: list[str], rows) -> None:
+    """A table whose cells are shown literally (set identifiers like [us] are not rich markup)."""
+    from rich.markup import escape
+
+    ui.table(escape(title), columns, [tuple(escape(str(cell)) for cell in row) for row in rows])
+
+
 def _dns_session(ctx: typer.Context, env: str):
     from candlefish_ops.dns.service import DnsSession, check_config
 
@@ -52,17 +59,19 @@ def update(
 def _show_plan(plan, as_json: bool) -> None:
     from candlefish_ops.dns import report
 
+    from rich.markup import escape
+
     rows = report.diff_rows(plan)
     for key, live, configured in plan.kept_canary_weights:
-        ui.info(f"canary {key}: keeping the live weight {live} (config's initial weight is {configured}; "
-                "use `candlefish dns canary` to move it)")
+        ui.info(escape(f"canary {key}: keeping the live weight {live} (config's initial weight is {configured}; "
+                "use `candlefish dns canary` to move it)"))
     if not rows:
         return
     if as_json:
         for action, what, before, after in rows:
-            ui.info(f"{action} {what}: {before or '-'} -> {after or '-'}")
+            ui.info(escape(f"{action} {what}: {before or '-'} -> {after or '-'}"))
     else:
-        ui.table(f"DNS changes for {plan.environment} ({plan.zone})", ["Action", "Record", "Before", "After"], rows)
+        _table(f"DNS changes for {plan.environment} ({plan.zone})", ["Action", "Record", "Before", "After"], rows)
 
 
 def _render_update_result(plan, result, plan_only: bool) -> None:
@@ -94,7 +103,7 @@ def canary(
     canary_plan = service.plan_canary(dns, weight, promote, abort)
     rows = [(c.action.lower(), str(c.key), c.before.describe(), c.record.describe()) for c in canary_plan.changes]
     if rows and not app_ctx.json:
-        ui.table(f"canary {canary_plan.name}", ["Action", "Record", "Before", "After"], rows)
+        _table(f"canary {canary_plan.name}", ["Action", "Record", "Before", "After"], rows)
     change_id = None
     if rows and not plan:
         if dns.environment.protected:
@@ -133,10 +142,10 @@ def _render_status(data: dict) -> None:
     zone = data["zone"]
     rows = [(r["name"], r["type"], r.get("set_identifier") or "", r.get("routing", ""), r.get("target", ""),
              r.get("health", ""), r["state"]) for r in data["records"]]
-    ui.table(f"{data['environment']}: zone {zone['name']} ({zone['id']})",
+    _table(f"{data['environment']}: zone {zone['name']} ({zone['id']})",
              ["Name", "Type", "Set", "Routing", "Target", "Health", "State"], rows)
     if data["health_checks"]:
-        ui.table("Health checks", ["Name", "Id", "Check", "Status"],
+        _table("Health checks", ["Name", "Id", "Check", "Status"],
                  [(c["name"], c["id"], c["check"], c["status"]) for c in data["health_checks"]])
     canary = data.get("canary")
     if canary:

@@ -117,6 +117,8 @@ class RecordSet:
     def location_text(self) -> str:
         if self.continent:
             return f"continent {self.continent}"
+        if self.country == "*":
+            return "default (*)"
         return f"country {self.country}" + (f"/{self.subdivision}" if self.subdivision else "")
 
     def describe(self) -> str:

@@ -233,3 +233,11 @@ def test_concurrent_edit_interactively_rereads_shows_and_asks_again(site, monkey
     assert len(shown[1].changes) == len(shown[0].changes) - 1        # the record now there is adopted
     assert result is not None and calls == [20, 19]
     assert site.record("example.com.", "A", "primary") is not None
+
+
+def test_plan_table_names_each_record_with_its_set_identifier(site, cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    result = cli("dns", "update", "staging", "--plan", "--config-dir", site.config_dir)
+    assert result.exit_code == 0, result.stderr
+    assert "example.com. A [primary]" in result.stdout and "api.example.com. CNAME [default]" in result.stdout
+    assert "geolocation default (*)" in result.stdout and "plan only: 19 create" in result.stdout
