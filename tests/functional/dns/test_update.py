@@ -128,17 +128,20 @@ def test_changed_health_check_path_is_updated_in_place(site, cli):
 
 
 def test_existing_unmanaged_apex_cname_blocks_until_adopted(site, cli):
+    """The seed's "DNS Update" step left a CNAME at the apex (moto accepts it; Route 53 would not)."""
     site.route53.change_resource_record_sets(HostedZoneId=site.zone_id, ChangeBatch={"Changes": [
-        {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com", "Type": "CNAME", "TTL": 300,
-                                                   "ResourceRecords": [{"Value": "old.example.net"}]}}]})
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "example.com", "Type": "CNAME", "TTL": 300,
+                                                   "ResourceRecords": [{"Value": site.distribution_domain}]}}]})
     result = update(cli, site)
     assert result.exit_code == 1
-    assert "www.example.com. CNAME" in result.stderr and "--adopt" in result.stderr
+    assert "example.com. CNAME is not managed by candlefish" in result.stderr and "--adopt" in result.stderr
     assert site.route53.list_health_checks()["HealthChecks"] == []
+    assert site.record("example.com.", "CNAME") is not None
     result = update(cli, site, "--adopt")
     assert result.exit_code == 0, result.stderr
-    assert site.record("www.example.com.", "CNAME") is None
-    assert site.record("www.example.com.", "A", "primary") is not None
+    assert site.record("example.com.", "CNAME") is None
+    assert site.record("example.com.", "A", "primary")["AliasTarget"]["DNSName"] == site.distribution_domain
+    assert site.record("example.com.", "NS") is not None
 
 
 def test_protected_environment_refuses_without_yes(site, cli, change_batches):
