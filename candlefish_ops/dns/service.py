@@ -14,7 +14,7 @@ from candlefish_ops.dns import resolve, validate
 from candlefish_ops.dns.model import NEW_HEALTH_CHECK, RecordKey, RecordSet, host
 from candlefish_ops.dns.ownership import absolute, marker_name, owned_keys
 from candlefish_ops.dns.plan import DnsPlan, RecordChange, batches, plan_dns
-from candlefish_ops.errors import CandlefishError, ConflictError, NotFoundError, ValidationError
+from candlefish_ops.errors import AwsError, CandlefishError, ConflictError, NotFoundError, ValidationError
 
 MAX_CONFLICT_RETRIES = 3
 
@@ -186,6 +186,8 @@ def update(dns: DnsSession, show: Callable[[DnsPlan], None], confirm: Callable[[
         try:
             return plan, apply(dns, plan, timeout)
         except ConflictError as error:
+            if error.code != "InvalidChangeBatch":
+                raise
             dns.say(f"[yellow]the zone changed while applying ({error.code}): re-reading it[/yellow]")
             if yes:
                 fresh = plan_update(dns, adopt, allow_conflicts=True)
@@ -208,9 +210,20 @@ def apply(dns: DnsSession, plan: DnsPlan, timeout: float | None = None) -> Apply
         dns.say(f"submitted change {change_id} ({len(batch)} record change(s))")
         waited += wait(dns, change_id, timeout)
     for change in plan.health_checks_after():
-        dns.route53.delete_health_check(change.current.id)
-        dns.say(f"deleted health check {change.name} ({change.current.id}): {change.reason}")
+        _delete_health_check(dns, change)
     return ApplyResult(tuple(change_ids), created, waited)
+
+
+def _delete_health_check(dns: DnsSession, change) -> None:
+    try:
+        dns.route53.delete_health_check(change.current.id)
+    except AwsError as error:
+        if error.code != "HealthCheckInUse":
+            raise
+        dns.say(f"[yellow]health check {change.name} ({change.current.id}) is still used by a record candlefish "
+                "does not manage; left in place[/yellow]")
+        return
+    dns.say(f"deleted health check {change.name} ({change.current.id}): {change.reason}")
 
 
 def _apply_health_checks(dns: DnsSession, plan: DnsPlan) -> dict[str, str]:
