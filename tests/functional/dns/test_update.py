@@ -2,7 +2,7 @@
 
 import copy
 
-from tests.functional.dns.conftest import DNS_SECTION
+from tests.functional.dns.site_builder import DNS_SECTION
 
 
 def update(cli, site, *extra):

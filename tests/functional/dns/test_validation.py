@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from tests.functional.dns.conftest import DNS_SECTION, build_site
+from tests.functional.dns.site_builder import DNS_SECTION, build_site
 
 
 def _with(mutate):

@@ -8,7 +8,7 @@ import yaml
 from candlefish_ops.config import load_environment
 from candlefish_ops.dns.validate import problems_of
 from candlefish_ops.errors import ConfigError
-from tests.functional.dns.conftest import DNS_SECTION
+from tests.functional.dns.site_builder import DNS_SECTION
 
 STACKS = {"edge": {"template": "e.yaml"}, "compute": {"template": "c.yaml", "regions": ["us-east-1", "eu-west-1"]},
           "api": {"template": "a.yaml", "regions": ["us-east-1", "eu-west-1", "ap-southeast-1"]}}
