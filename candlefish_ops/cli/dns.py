@@ -27,7 +27,8 @@ def _dns_session(ctx: typer.Context, env: str):
     app_ctx = app_context(ctx)
     environment = app_ctx.environment(env)
     check_config(environment)          # every rule that needs no AWS call, before any call
-    return app_ctx, DnsSession(environment, app_ctx.session_for(environment), progress=ui.info)
+    needs = tuple(key for key in environment.dns.stacks.values() if key in environment.stacks)
+    return app_ctx, DnsSession(environment, app_ctx.session_for(environment, needs), progress=ui.info)
 
 
 @app.command("update")

@@ -43,8 +43,7 @@ class Emulator:
 
         install_all()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-        # "No Moto CloudFormation support for X": the deploy summary lists these as "not emulated".
-        logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
+        _quiet_unsupported_type_notices()
         self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
         try:
             self._server.start()
@@ -60,6 +59,16 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource (moto's own reset API)."""
         reset_endpoint(self.endpoint)
+
+
+def _quiet_unsupported_type_notices() -> None:
+    """moto logs and warns for each resource type it skips; the deploy summary lists them once, as
+    "not emulated", so the per-resource notices are dropped."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r"Tried to parse .* not supported by moto")
+    logging.getLogger("moto").addFilter(
+        lambda record: not str(record.msg).startswith("No Moto CloudFormation support"))
 
 
 def reset_endpoint(endpoint: str) -> None:
