@@ -105,7 +105,9 @@ def summarise(values: list[float], stat: str) -> float | None:
     if not values:
         return None
     if stat == "Sum":
-        return float(sum(values))
-    if stat.startswith("p") or stat == "Maximum":
-        return float(max(values))
-    return float(sum(values) / len(values))
+        figure = sum(values)
+    elif stat.startswith("p") or stat == "Maximum":
+        figure = max(values)
+    else:
+        figure = sum(values) / len(values)
+    return round(float(figure), 6)
