@@ -47,10 +47,18 @@ class HealthReads:
     def __init__(self, session: boto3.Session, sleep: Callable[[float], None] = time.sleep):
         self._session = session
         self._sleep = sleep
+        self._clients: dict[tuple[str, str], object] = {}
+
+    def _client(self, service: str, region: str):
+        """One client per service and region (creating botocore clients is not free)."""
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = client(self._session, service, region)
+        return self._clients[key]
 
     def distribution(self, distribution_id: str) -> DistributionState | None:
         """The distribution's state, or None when it does not exist."""
-        cloudfront = client(self._session, "cloudfront", "us-east-1")
+        cloudfront = self._client("cloudfront", "us-east-1")
         try:
             answer = cloudfront.get_distribution(Id=distribution_id)["Distribution"]
         except ClientError as error:
@@ -65,7 +73,7 @@ class HealthReads:
 
     def health_checks(self) -> list[HealthCheck]:
         """Every Route 53 health check of the account, with its tags and its checkers' latest status."""
-        route53 = client(self._session, "route53", "us-east-1")
+        route53 = self._client("route53", "us-east-1")
         with aws_errors("reading Route 53 health checks"):
             checks = [c for page in route53.get_paginator("list_health_checks").paginate()
                       for c in page["HealthChecks"]]
@@ -92,7 +100,7 @@ class HealthReads:
 
     def rest_api_name(self, region: str, rest_api_id: str) -> str | None:
         """The name API Gateway publishes REST API metrics under (dimension ApiName)."""
-        apigateway = client(self._session, "apigateway", region)
+        apigateway = self._client("apigateway", region)
         try:
             return apigateway.get_rest_api(restApiId=rest_api_id)["name"]
         except ClientError as error:
@@ -103,7 +111,7 @@ class HealthReads:
 
     def stack_functions(self, region: str, stack_name: str) -> list[str]:
         """The physical names of the stack's AWS::Lambda::Function resources."""
-        cloudformation = client(self._session, "cloudformation", region)
+        cloudformation = self._client("cloudformation", region)
         with aws_errors(f"listing the resources of {stack_name} in {region}"):
             pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
             return [r["PhysicalResourceId"] for page in pages for r in page["StackResourceSummaries"]

@@ -67,12 +67,13 @@ def collect_health(session, environment, now: datetime | None = None) -> HealthR
     stacks = read_stacks(session, environment)
     resources = discover(stacks, reads)
     plan = metric_plan(resources, reads)
-    values = read_metrics(session, plan, start, end)
+    watchers = _cloudwatch_clients(session, {s.region for s in stacks} | {GLOBAL_REGION})
+    values = read_metrics(watchers, plan, start, end)
     distribution = reads.distribution(resources.distribution_id) if resources.distribution_id else None
     checks = [*stack_checks(stacks), *distribution_checks(distribution, resources.distribution_id),
               *metric_checks(resources, values, environment.reports.targets),
               *route53_checks(reads.health_checks(), environment),
-              *alarm_checks(session, environment, {s.region for s in stacks})]
+              *alarm_checks(watchers, environment)]
     emulated = values.get(("emulated",)) is not None
     return HealthReport(environment.name, tuple(checks), start, end, emulated, counter.total)
 
@@ -145,13 +146,17 @@ def _plan_apis(plan: MetricPlan, resources: Resources, reads) -> None:
                  "p50")
 
 
-def read_metrics(session, plan: MetricPlan, start: datetime, end: datetime) -> dict[tuple, float | None]:
-    """One figure per key (None when CloudWatch has no datapoint in the window)."""
+def _cloudwatch_clients(session, regions: set[str]) -> dict:
     from candlefish_ops.aws.cloudwatch import CloudWatch
 
+    return {region: CloudWatch(session, region) for region in sorted(regions)}
+
+
+def read_metrics(watchers: dict, plan: MetricPlan, start: datetime, end: datetime) -> dict[tuple, float | None]:
+    """One figure per key (None when CloudWatch has no datapoint in the window)."""
     raw: dict[str, dict[str, list[float]]] = {}
     for region, queries in plan.queries.items():
-        raw[region] = CloudWatch(session, region).metric_values(queries, start, end)
+        raw[region] = watchers[region].metric_values(queries, start, end)
     return {key: summarise(raw[region][query_id], stat) for key, (region, query_id, stat) in plan.keys.items()}
 
 
@@ -271,12 +276,10 @@ def route53_checks(health_checks, environment) -> list[Check]:
                   f"{check.healthy_observations}/{check.observations} checkers report healthy") for check in mine]
 
 
-def alarm_checks(session, environment, regions: set[str]) -> list[Check]:
-    from candlefish_ops.aws.cloudwatch import CloudWatch
-
+def alarm_checks(watchers: dict, environment) -> list[Check]:
+    """Alarms named `{env}-candlefish-...` in ALARM, in every region the environment uses."""
     prefix = f"{environment.name}-candlefish-"
-    alarms = [a for region in sorted(regions | {GLOBAL_REGION})
-              for a in CloudWatch(session, region).alarms_in_alarm(prefix)]
+    alarms = [a for region in sorted(watchers) for a in watchers[region].alarms_in_alarm(prefix)]
     if not alarms:
         return [Check("alarms", f"{prefix}*", "alarms in ALARM", 0, "", "0", PASS)]
     return [Check("alarms", f"{alarm.name} ({alarm.region})", "state", "ALARM", "", "OK", FAIL, alarm.reason)

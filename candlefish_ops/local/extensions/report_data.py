@@ -214,7 +214,8 @@ def seed_costs(endpoint: str, environment, pages: int = 2) -> None:
 
 # --- CloudWatch datapoints ---------------------------------------------------------------------------------
 
-HEALTHY_LATENCIES = {18.0: 300, 25.0: 400, 32.0: 180, 41.0: 80, 55.0: 25, 70.0: 10, 85.0: 5}
+# 100 requests per 5 minutes: p50 25 ms, p99 70 ms (nearest rank).
+HEALTHY_LATENCIES = {18.0: 30, 25.0: 40, 32.0: 18, 41.0: 8, 55.0: 2, 70.0: 1, 85.0: 1}
 
 
 def put_traffic(endpoint: str, resources: dict[str, Any], now: datetime | None = None,
@@ -237,8 +238,8 @@ def put_traffic(endpoint: str, resources: dict[str, Any], now: datetime | None =
 
 def _healthy_series() -> dict[str, Any]:
     return {"cloudfront.Requests": 1500.0, "cloudfront.CacheHitRate": 94.2, "cloudfront.4xxErrorRate": 0.8,
-            "cloudfront.5xxErrorRate": 0.004, "api.Latency": HEALTHY_LATENCIES, "api.Count": 1000.0,
-            "api.4XXError": 3.0, "api.5XXError": 0.0, "websocket.IntegrationLatency": {12.0: 500, 19.0: 200},
+            "cloudfront.5xxErrorRate": 0.004, "api.Latency": HEALTHY_LATENCIES, "api.Count": 100.0,
+            "api.4XXError": 3.0, "api.5XXError": 0.0, "websocket.IntegrationLatency": {12.0: 50, 19.0: 20},
             "lambda.Invocations": 900.0, "lambda.Errors": 0.0, "lambda.Throttles": 0.0,
             "waf.AllowedRequests": 1480.0, "waf.BlockedRequests": 20.0}
 
