@@ -45,8 +45,16 @@ class CostExplorer:
     """get_cost_and_usage (all pages) and get_cost_forecast."""
 
     def __init__(self, session: boto3.Session, sleep: Callable[[float], None] = time.sleep):
-        self._client = client(session, "ce", CE_REGION)
+        self._session = session
         self._sleep = sleep
+        self._ce = None
+
+    @property
+    def _client(self):
+        """Created on first use: a report answered from the cache makes no client (and no request)."""
+        if self._ce is None:
+            self._ce = client(self._session, "ce", CE_REGION)
+        return self._ce
 
     def cost_and_usage(self, request: dict[str, Any]) -> CostPages:
         """All pages of the answer to `request` (following NextPageToken)."""

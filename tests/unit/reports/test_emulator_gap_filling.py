@@ -15,7 +15,7 @@ def test_nearest_rank_percentile():
 
 def _explorer_with(error_code: str, status: int) -> CostExplorer:
     explorer = CostExplorer(boto3.Session(aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1"))
-    stubber = Stubber(explorer._client)
+    stubber = Stubber(explorer._client)  # the client the explorer will use
     stubber.add_client_error("get_cost_forecast", service_error_code=error_code, http_status_code=status)
     stubber.activate()
     return explorer

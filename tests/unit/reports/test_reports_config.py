@@ -56,3 +56,12 @@ def test_bad_values_name_file_and_key(tmp_path, section, message):
     with pytest.raises(ConfigError) as error:
         load_environment(write(tmp_path, section), "production")
     assert "production.yaml" in str(error.value) and message in str(error.value)
+
+
+@pytest.mark.parametrize("name, total", [("production", 254), ("staging", 86)])
+def test_documented_sections_parse(tmp_path, name, total):
+    docs = Path(__file__).resolve().parents[3] / "docs" / "config" / f"reports.{name}.yaml"
+    (tmp_path / f"{name}.yaml").write_text(BASE + docs.read_text(encoding="utf-8"), encoding="utf-8")
+    reports = load_environment(tmp_path, name).reports
+    assert reports.total_budget == total
+    assert reports.budget_line("AWS Lambda", "USE1-Lambda-Edge-Request").name == "Lambda@Edge"
