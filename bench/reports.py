@@ -5,8 +5,8 @@ directly (edge, security, compute, api in two regions), seeds it with the report
 each report through its collect function (what the CLI calls) with a CallCounter on the session.
 costs cold  = --refresh (every answer asked again: Cost Explorer requests billed $0.01 each)
 costs cached = the answer cache (fresh within its TTL): zero Cost Explorer requests
-health cold = a new boto3 Session each run (service models loaded, clients created)
-health warm = the same Session again (what --watch does between redraws)
+health cold = a new boto3 Session and new clients each run (service models loaded): one CLI run
+health redraw = the same clients again (what --watch does between redraws)
 Medians of 5. Usage: /work/venv/bin/python bench/reports.py
 """
 
@@ -17,7 +17,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "functional" / "reports")]
@@ -44,7 +46,7 @@ def main() -> None:
     from candlefish_ops.local.emulator import Emulator, point_sdk_at
     from candlefish_ops.local.extensions import report_data
     from candlefish_ops.reports.collect_costs import collect_costs
-    from candlefish_ops.reports.collect_health import collect_health
+    from candlefish_ops.reports.collect_health import HealthClients, collect_health
     from candlefish_ops.reports.costs import parse_grouping, parse_period
     from candlefish_ops.reports.clock import today
     from conftest import CONFIG, TODAY
@@ -72,19 +74,19 @@ def main() -> None:
         collect_costs(session, environment, period, grouping, refresh=refresh)
         return counter
 
-    warm_session = new_session("us-east-1")
+    watch_clients = HealthClients(new_session("us-east-1"))
 
-    def health(session_factory):
-        session = session_factory()
-        counter = CallCounter(session)
-        collect_health(session, environment)
-        return counter
+    def health(reuse: bool):
+        clients = watch_clients if reuse else HealthClients(new_session("us-east-1"))
+        before = Counter(clients.counter.calls)   # the clients count their own calls
+        collect_health(clients.session, environment, clients=clients)
+        return SimpleNamespace(calls=clients.counter.calls - before)
 
     results = [
         ("report costs, cold (--refresh)", *median_run(lambda: costs(True))),
         ("report costs, cached", *median_run(lambda: costs(False))),
-        ("report health, cold (new session)", *median_run(lambda: health(lambda: new_session("us-east-1")))),
-        ("report health, warm (same session)", *median_run(lambda: health(lambda: warm_session))),
+        ("report health, cold (new session and clients)", *median_run(lambda: health(False))),
+        ("report health, --watch redraw (clients reused)", *median_run(lambda: health(True))),
     ]
     emulator.stop()
     print(f"| report | median wall time (s), {RUNS} runs | API requests | of which Cost Explorer (billed) |")

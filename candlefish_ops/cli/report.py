@@ -68,7 +68,7 @@ def health(
 ) -> None:
     """Stacks, CloudFront, API, Lambda, WAF, Route 53 health checks and alarms, each against its target.
     Exit code 0 healthy, 1 degraded (WARN or MISSING), 2 failing."""
-    from candlefish_ops.reports.collect_health import collect_health
+    from candlefish_ops.reports.collect_health import HealthClients, collect_health
 
     context = app_context(ctx)
     if context.output == "csv":
@@ -77,9 +77,10 @@ def health(
         raise ValidationError("--watch redraws a table: drop --output json (or run the report from cron instead)")
     environment = context.environment(env)
     session = context.session_for(environment)
+    clients = HealthClients(session)
 
     def run_once():
-        report = collect_health(session, environment)
+        report = collect_health(session, environment, clients=clients)
         return replace(report, emulated=report.emulated or context.local)
 
     report = _watch(run_once, watch, count) if watch is not None else run_once()

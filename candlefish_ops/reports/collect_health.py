@@ -55,38 +55,61 @@ class MetricPlan:
         self.keys[key] = (region, query_id, stat)
 
 
-def collect_health(session, environment, now: datetime | None = None) -> HealthReport:
-    """Everything `report health` shows, judged against the environment's targets."""
-    from candlefish_ops.aws.base import CallCounter
-    from candlefish_ops.aws.health_reads import HealthReads
+class HealthClients:
+    """The AWS clients of one report, made once (a `--watch` redraw reuses them: no model loading)."""
 
-    counter = CallCounter(session)
-    reads = HealthReads(session)
+    def __init__(self, session) -> None:
+        from candlefish_ops.aws.base import CallCounter
+        from candlefish_ops.aws.health_reads import HealthReads
+
+        self.session = session
+        self.counter = CallCounter(session)
+        self.reads = HealthReads(session)
+        self._cloudformation: dict[str, object] = {}
+        self._cloudwatch: dict[str, object] = {}
+
+    def cloudformation(self, region: str):
+        from candlefish_ops.aws.cloudformation import CloudFormation
+
+        if region not in self._cloudformation:
+            self._cloudformation[region] = CloudFormation(self.session, region)
+        return self._cloudformation[region]
+
+    def cloudwatch(self, regions: set[str]) -> dict:
+        from candlefish_ops.aws.cloudwatch import CloudWatch
+
+        for region in regions - set(self._cloudwatch):
+            self._cloudwatch[region] = CloudWatch(self.session, region)
+        return {region: self._cloudwatch[region] for region in sorted(regions)}
+
+
+def collect_health(session, environment, now: datetime | None = None,
+                   clients: HealthClients | None = None) -> HealthReport:
+    """Everything `report health` shows, judged against the environment's targets."""
+    clients = clients or HealthClients(session)
+    requests_before = clients.counter.total
     end = (now or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
     start = end - WINDOW
-    stacks = read_stacks(session, environment)
-    resources = discover(stacks, reads)
-    plan = metric_plan(resources, reads)
-    watchers = _cloudwatch_clients(session, {s.region for s in stacks} | {GLOBAL_REGION})
+    stacks = read_stacks(clients, environment)
+    resources = discover(stacks, clients.reads)
+    plan = metric_plan(resources, clients.reads)
+    watchers = clients.cloudwatch({s.region for s in stacks} | {GLOBAL_REGION})
     values = read_metrics(watchers, plan, start, end)
-    distribution = reads.distribution(resources.distribution_id) if resources.distribution_id else None
+    distribution = clients.reads.distribution(resources.distribution_id) if resources.distribution_id else None
     checks = [*stack_checks(stacks), *distribution_checks(distribution, resources.distribution_id),
               *metric_checks(resources, values, environment.reports.targets),
-              *route53_checks(reads.health_checks(), environment),
-              *alarm_checks(watchers, environment)]
+              *route53_checks(clients.reads.health_checks(), environment), *alarm_checks(watchers, environment)]
     emulated = values.get(("emulated",)) is not None
-    return HealthReport(environment.name, tuple(checks), start, end, emulated, counter.total)
+    return HealthReport(environment.name, tuple(checks), start, end, emulated,
+                        clients.counter.total - requests_before)
 
 
-def read_stacks(session, environment) -> list[StackState]:
-    from candlefish_ops.aws.cloudformation import CloudFormation
-
-    clients: dict[str, CloudFormation] = {}
+def read_stacks(clients: HealthClients, environment) -> list[StackState]:
     states = []
     for stack in environment.stacks.values():
         for region in stack.regions:
-            cloudformation = clients.setdefault(region, CloudFormation(session, region))
-            states.append(StackState(stack.stack_name, region, cloudformation.describe_stack(stack.stack_name)))
+            info = clients.cloudformation(region).describe_stack(stack.stack_name)
+            states.append(StackState(stack.stack_name, region, info))
     return states
 
 
@@ -144,12 +167,6 @@ def _plan_apis(plan: MetricPlan, resources: Resources, reads) -> None:
     for region, api_id in resources.websocket_apis:
         plan.add(("websocket", region, api_id), region, "AWS/ApiGateway", "IntegrationLatency", {"ApiId": api_id},
                  "p50")
-
-
-def _cloudwatch_clients(session, regions: set[str]) -> dict:
-    from candlefish_ops.aws.cloudwatch import CloudWatch
-
-    return {region: CloudWatch(session, region) for region in sorted(regions)}
 
 
 def read_metrics(watchers: dict, plan: MetricPlan, start: datetime, end: datetime) -> dict[tuple, float | None]:

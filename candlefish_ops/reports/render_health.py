@@ -13,11 +13,19 @@ def value_text(check: Check) -> str:
     if check.value is None:
         return "missing"
     if isinstance(check.value, float):
-        digits = 3 if check.unit == "%" and abs(check.value) < 1 else 2 if check.unit == "%" else 1
-        text = f"{check.value:,.{digits}f}"
+        text = f"{check.value:,.{_digits(check)}f}"
     else:
         text = str(check.value)
     return f"{text} {check.unit}".strip()
+
+
+def _digits(check: Check) -> int:
+    """Enough decimals to tell 99.996 % from 100 % and 0.004 % from 0; counts as whole numbers."""
+    if check.unit == "%":
+        return 3 if check.value < 1 or check.value >= 99 else 2
+    if check.unit == "" and float(check.value).is_integer():
+        return 0
+    return 1
 
 
 def to_dict(report: HealthReport) -> dict[str, Any]:

@@ -114,6 +114,7 @@ def test_table_shows_every_figure_with_target_and_label(aws, cli, config_dir, re
     assert result.exit_code == 0
     assert "HEALTHY" in result.stdout and "EMULATED DATA" in result.stdout
     assert "70.0 ms" in result.stdout and "< 100 ms" in result.stdout and "94.20 %" in result.stdout
+    assert "99.996 %" in result.stdout and "18,000 " in result.stdout
 
 
 def test_watch_redraws_and_exits_with_last_verdict(aws, cli, config_dir, reports_env, deployed):
