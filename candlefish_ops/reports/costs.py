@@ -97,10 +97,10 @@ def _parse_month(text: str, this_month: date) -> date:
     month = date(int(match.group(1)), int(match.group(2)), 1)
     if month > this_month:
         raise ValidationError(f"--month {text}: that month is in the future (the latest is {this_month:%Y-%m})")
-    oldest = add_months(this_month, -(MAX_HISTORY_MONTHS - 1))
+    oldest = add_months(this_month, -(MAX_HISTORY_MONTHS - 2))  # its previous month must be in the history too
     if month < oldest:
-        raise ValidationError(f"--month {text}: Cost Explorer keeps 13 months; the oldest comparable month is "
-                              f"{oldest:%Y-%m}")
+        raise ValidationError(f"--month {text}: Cost Explorer keeps 13 months; the oldest month with a previous "
+                              f"month to compare is {oldest:%Y-%m}")
     return month
 
 

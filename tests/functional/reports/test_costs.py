@@ -151,11 +151,35 @@ def test_group_by_usage_type_and_tag(aws, cli, config_dir, reports_env, deployed
     assert report["total"]["budget"] == 254.0
 
 
+def test_group_by_usage_type(aws, cli, config_dir, reports_env, deployed):
+    request = {**SERVICE_REQUEST, "GroupBy": [{"Type": "DIMENSION", "Key": "USAGE_TYPE"}]}
+    seed(aws, {"2026-10": {("USE1-Requests-Tier1",): 3.0}, "2026-11": {("USE1-Requests-Tier1",): 2.8,
+                                                                   ("US-DataTransfer-Out-Bytes",): 7.0}}, request)
+    report = run_costs(cli, config_dir, "--group-by", "usage-type", "--output", "json").json()
+    assert [(item["name"], item["this_month"], item["month_end_estimate"]) for item in report["lines"]] == [
+        ("US-DataTransfer-Out-Bytes", 7.0, 15.0), ("USE1-Requests-Tier1", 2.8, 6.0)]
+    assert report["movers"] == ["US-DataTransfer-Out-Bytes", "USE1-Requests-Tier1"]
+
+
+def test_last_n_months_one_column_each(aws, cli, config_dir, reports_env, deployed):
+    request = {**SERVICE_REQUEST, "TimePeriod": {"Start": "2026-08-01", "End": TODAY}}
+    cloudfront = ("Amazon CloudFront", "US-DataTransfer-Out-Bytes")
+    seed(aws, {"2026-08": {cloudfront: 30.0}, "2026-09": {cloudfront: 35.0}, "2026-10": {cloudfront: 40.0},
+               "2026-11": {cloudfront: 14.0}}, request)
+    result = run_costs(cli, config_dir, "--last", "4", "--output", "json")
+    report = result.json()
+    assert report["months"] == ["2026-08", "2026-09", "2026-10", "2026-11"]
+    assert line(report, "Amazon CloudFront")["months"] == {"2026-08": 30.0, "2026-09": 35.0, "2026-10": 40.0,
+                                                           "2026-11": 14.0}
+    table = run_costs(cli, config_dir, "--last", "4").stdout
+    assert "2026-08" in table and "2026-11 to date" in table
+
+
 @pytest.mark.parametrize("args, message", [
     (("--month", "2026/10"), "use YYYY-MM"),
     (("--month", "2026-13"), "use YYYY-MM"),
     (("--month", "2026-12"), "in the future"),
-    (("--month", "2024-01"), "13 months"),
+    (("--month", "2025-11"), "13 months"),
     (("--group-by", "region"), "--group-by 'region'"),
     (("--last", "20"), "between 2 and 13"),
     (("--month", "2026-10", "--last", "3"), "not both"),

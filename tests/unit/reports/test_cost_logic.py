@@ -34,6 +34,12 @@ def test_bad_month_format(month):
         parse_period(month, None, TODAY)
 
 
+def test_oldest_month_keeps_its_previous_month_in_the_13_months_of_history():
+    assert parse_period("2025-12", None, TODAY).start == date(2025, 11, 1)
+    with pytest.raises(ValidationError, match="oldest month with a previous month to compare is 2025-12"):
+        parse_period("2025-11", None, TODAY)
+
+
 def test_future_month_refused():
     with pytest.raises(ValidationError, match="future"):
         parse_period("2027-01", None, TODAY)
