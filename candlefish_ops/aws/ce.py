@@ -10,6 +10,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from candlefish_ops.aws.base import aws_errors, client, error_code
+from candlefish_ops.errors import AwsError
 
 CE_REGION = "us-east-1"
 # A forecast AWS cannot make (too little history) or an endpoint that does not implement it: the report
@@ -69,8 +70,11 @@ class CostExplorer:
                 results.extend(answer.get("ResultsByTime", []))
                 attributes.extend(answer.get("DimensionValueAttributes", []))
                 token = answer.get("NextPageToken")
-                if not token or pages >= MAX_PAGES:
+                if not token:
                     break
+                if pages >= MAX_PAGES:
+                    raise AwsError(f"Cost Explorer is still paging after {MAX_PAGES} pages (${MAX_PAGES * 0.01:.2f}); "
+                                   "narrow the report (--group-by service, a shorter --last)")
                 page_request = {**request, "NextPageToken": token}
         return CostPages(tuple(results), tuple(attributes), pages)
 

@@ -29,6 +29,7 @@ def costs(
     """Costs per service: this month, last month, change, budget, status, month-end forecast, biggest movers.
     Exit code 3 when over budget."""
     from candlefish_ops.reports import render_costs
+    from candlefish_ops.reports.cache import NoCache
     from candlefish_ops.reports.clock import today
     from candlefish_ops.reports.collect_costs import collect_costs
     from candlefish_ops.reports.costs import parse_grouping, parse_period
@@ -37,7 +38,10 @@ def costs(
     environment = context.environment(env)
     period = parse_period(month, last, today())
     grouping = parse_grouping(group_by)
-    report = collect_costs(context.session_for(environment), environment, period, grouping, refresh)
+    session = context.session_for(environment)
+    # under --local each run has a fresh emulator: nothing worth keeping in the user's cache
+    cache = NoCache() if context.local else None
+    report = collect_costs(session, environment, period, grouping, refresh, cache=cache)
     report = replace(report, emulated=report.emulated or context.local)
     _emit_costs(report, context.output, render_costs)
     if report.over_budget:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 CACHE_DIR_ENV = "CANDLEFISH_CACHE_DIR"
+PRUNE_AFTER_SECONDS = 7 * 24 * 3600
 
 
 def cache_directory(configured: str | None = None) -> Path:
@@ -62,5 +63,26 @@ class AnswerCache:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(entry, stream)
             os.replace(temporary, path)
+            self._prune()
         except OSError:
             return
+
+    def _prune(self) -> None:
+        """Forget entries no run can use any more (older than the TTL and than a week)."""
+        horizon = self._clock() - max(self.ttl_seconds, PRUNE_AFTER_SECONDS)
+        for stale in self.directory.glob("*.json"):
+            if stale.stat().st_mtime < horizon:
+                stale.unlink(missing_ok=True)
+
+
+class NoCache(AnswerCache):
+    """For runs whose answers must not be kept (a fresh emulator each run under --local)."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("."), 0, "none")
+
+    def get(self, kind: str, request: dict[str, Any]) -> None:
+        return None
+
+    def put(self, kind: str, request: dict[str, Any], answer: Any) -> None:
+        return None

@@ -49,7 +49,7 @@ def collect_costs(session, environment, period: Period, grouping: Grouping, refr
 
     counter = CallCounter(session)
     explorer = CostExplorer(session)
-    cache = cache or answer_cache(session, environment)
+    cache = answer_cache(session, environment) if cache is None else cache
     filter_ = cost_filter(*environment_tag(environment))
     usage = _fetch(cache, "usage", usage_request(period, grouping, filter_), refresh,
                    lambda request: _pages_to_json(explorer.cost_and_usage(request)))
@@ -103,7 +103,7 @@ def _cache_notes(usage: Fetched, forecast: Fetched | None, ttl: float) -> tuple[
     fetched = [f for f in (usage, forecast) if f is not None]
     cached = [f for f in fetched if f.from_cache]
     if not cached:
-        return (f"answers cached for {ttl / 3600:g} h",)
+        return (f"answers cached for {ttl / 3600:g} h",) if ttl > 0 else ("answers not cached",)
     oldest = max(f.age_seconds for f in cached)
     return (f"{len(cached)} of {len(fetched)} answers from the cache ({_age(oldest)} old); --refresh asks again",)
 

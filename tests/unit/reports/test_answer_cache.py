@@ -37,3 +37,15 @@ def test_cache_directory_resolution(monkeypatch, tmp_path):
     assert cache_directory("/srv/cache") == __import__("pathlib").Path("/srv/cache")
     monkeypatch.setenv("CANDLEFISH_CACHE_DIR", str(tmp_path / "env"))
     assert cache_directory("/srv/cache") == tmp_path / "env"
+
+
+def test_old_entries_are_pruned_on_write(tmp_path):
+    import os
+
+    clock = Clock()
+    cache = AnswerCache(tmp_path, 3600, "aws", clock=clock)
+    cache.put("usage", {"day": 1}, 1)
+    old = next((tmp_path / "cost-explorer").glob("*.json"))
+    os.utime(old, (clock.now - 8 * 24 * 3600, clock.now - 8 * 24 * 3600))
+    cache.put("usage", {"day": 9}, 9)
+    assert not old.exists() and len(list((tmp_path / "cost-explorer").glob("*.json"))) == 1
