@@ -184,8 +184,11 @@ def stack_checks(stacks: list[StackState]) -> list[Check]:
     for state in stacks:
         status = state.info.status if state.info else None
         detail = drift_text(state.info.drift_status) if state.info else "not deployed"
+        verdict = stack_verdict(status)
+        if verdict == PASS and state.info.drift_status == "DRIFTED":
+            verdict = WARN  # deployed, but no longer what the template says
         checks.append(Check("stacks", f"{state.name} ({state.region})", "status", status or "not deployed", "",
-                            "*_COMPLETE", stack_verdict(status), detail))
+                            "*_COMPLETE, no drift", verdict, detail))
     return checks
 
 

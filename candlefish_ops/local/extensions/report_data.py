@@ -294,12 +294,18 @@ def discover_resources(endpoint: str, environment) -> dict[str, Any]:
 
 
 def _discover_stack(endpoint: str, region: str, name: str, found: dict[str, Any]) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     cloudformation = _client(endpoint, "cloudformation", region)
     try:
         outputs = {o["OutputKey"]: o["OutputValue"] for o in
                    cloudformation.describe_stacks(StackName=name)["Stacks"][0].get("Outputs", [])}
-    except Exception:  # noqa: BLE001 - a stack the bootstrap did not create has nothing to seed
+        _collect(endpoint, region, name, outputs, cloudformation, found)
+    except (ClientError, BotoCoreError):  # a stack the bootstrap did not create has nothing to seed
         return
+
+
+def _collect(endpoint: str, region: str, name: str, outputs: dict, cloudformation, found: dict[str, Any]) -> None:
     for key, output in (("distribution_id", "DistributionId"), ("web_acl_name", "WebAclName")):
         found[key] = found.get(key) or outputs.get(output)
     if outputs.get("RestApiId"):
@@ -313,6 +319,12 @@ def _discover_stack(endpoint: str, region: str, name: str, found: dict[str, Any]
 
 
 def seed(endpoint: str, environment) -> None:
-    """After a local bootstrap deploy: a month of bills and an hour of traffic, marked as emulated."""
-    seed_costs(endpoint, environment)
+    """After a local bootstrap deploy: a month of bills and an hour of traffic, marked as emulated.
+    (A config `report costs` would refuse, e.g. an unknown cost tag, seeds no bill: the report says why.)"""
+    from candlefish_ops.errors import CandlefishError
+
+    try:
+        seed_costs(endpoint, environment)
+    except CandlefishError:
+        pass
     put_traffic(endpoint, discover_resources(endpoint, environment))
