@@ -9,8 +9,8 @@ from typing import Any
 from candlefish_ops.errors import ConfigError
 from candlefish_ops.reports.cache import AnswerCache, cache_directory
 from candlefish_ops.reports.costs import (
-    CostReport, Grouping, Period, build_lines, cost_filter, forecast_request, grouped_amounts, month_end, movers,
-    total_line, usage_request,
+    CostReport, Grouping, Period, build_lines, cost_filter, forecast_request, grouped_amounts, month_end,
+    month_totals, movers, total_line, usage_request,
 )
 
 # The emulator layer marks the Cost Explorer answers it seeds with this attribute (real AWS never does).
@@ -89,13 +89,15 @@ def _pages_to_json(pages) -> dict:
 def build_report(environment, period: Period, grouping: Grouping, usage: dict, forecast: dict | None) -> CostReport:
     """The report from the (possibly cached) answers: pure arithmetic, no AWS."""
     config = environment.reports
-    lines = build_lines(grouped_amounts(usage["results_by_time"]), period, grouping, config)
-    actual = sum(line.months[-1] for line in lines)
+    amounts = grouped_amounts(usage["results_by_time"])
+    lines = build_lines(amounts, period, grouping, config)
+    totals = month_totals(amounts, period)
+    actual = totals[-1]
     forecast = forecast or {"amount": None, "unavailable_reason": "closed month"}
     end = month_end(actual, period, forecast["amount"], forecast["unavailable_reason"])
     emulated = any(a.get("Value") == EMULATED_MARKER for a in usage["dimension_value_attributes"])
     return CostReport(environment.name, grouping.label, period, tuple(lines),
-                      total_line(lines, end, period, config), end, movers(lines), pages=usage["pages"],
+                      total_line(totals, end, period, config), end, movers(lines), pages=usage["pages"],
                       emulated=emulated)
 
 

@@ -254,8 +254,13 @@ def _line(name: str, months: list[float], budget: float | None, period: Period, 
                     change, change_percent)
 
 
-def total_line(lines: list[CostLine], month_end: MonthEnd, period: Period, config: ReportsConfig) -> CostLine:
-    months = [round(sum(line.months[i] for line in lines), 2) for i in range(period.months)]
+def month_totals(amounts: dict[str, dict[tuple[str, ...], float]], period: Period) -> list[float]:
+    """Each month's total, summed before rounding (so every grouping gives the same total)."""
+    return [sum(amounts.get(label, {}).values()) for label in period.labels]
+
+
+def total_line(totals: list[float], month_end: MonthEnd, period: Period, config: ReportsConfig) -> CostLine:
+    months = [round(amount, 2) for amount in totals]
     estimate = month_end.amount if month_end.amount is not None else months[-1]
     budget = round(config.total_budget, 2)
     previous = months[-2] if len(months) > 1 else None

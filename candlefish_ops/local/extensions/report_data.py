@@ -1,15 +1,21 @@
 """Emulated bills and traffic for `candlefish report costs|health` in local mode.
 
 The emulator holds no bill and no traffic. This extension:
-- `install()`: closes two moto gaps in-process, so the report code queries exactly as against AWS:
+- `install()`: closes three moto gaps in-process, so the report code queries exactly as against AWS:
   * CloudWatch percentile statistics (`p50`, `p99`, `p99.9`, ...) computed from the stored datapoints
     (nearest-rank; moto answers HTTP 500 for them);
   * Cost Explorer `GetCostForecast`, answered from the cost-and-usage results already served for the same
     filter and month (the month-to-date run rate x the days left; +/-10 % as the 80 % prediction interval);
     `DataUnavailableException` when there are none, as AWS says with too little history.
-- `seed(endpoint, environment)`: after a local bootstrap deploy, queues the Cost Explorer answers of the
-  default `report costs ENV` run (deterministic requests for "today", two pages) and puts an hour of
-  CloudWatch datapoints for the distribution, web ACL, APIs and functions the stacks' outputs name.
+  * Cost Explorer answers computed from a seeded bill: a result posted as `{"CandlefishBill": [...]}` to
+    moto's static endpoint (`/moto-api/static/ce/cost-and-usage-results`) is kept as the account's bill,
+    and any get_cost_and_usage request that no queued result answers is computed from it (tag filter,
+    SERVICE / USAGE_TYPE / TAG grouping, monthly periods, NextPageToken pages of 8 groups). Queued results
+    (moto's own mechanism: each answers the next distinct request body) keep priority, so tests can still
+    script exact answers.
+- `seed(endpoint, environment)`: after a local bootstrap deploy, posts thirteen months of a plausible bill
+  per budget line (the current month to date, from `reports.clock.today()`), and puts an hour of CloudWatch
+  datapoints for the distribution, web ACL, APIs and functions the stacks' outputs name.
 Both mark the data as emulated: a Cost Explorer DimensionValueAttributes entry `candlefish-emulated-data`
 and a CloudWatch metric `Candlefish/Emulator EmulatedData`; the reports print "EMULATED DATA" when they see
 either (real AWS never carries them), besides whenever `--local` is given.
@@ -41,6 +47,7 @@ def install() -> None:
         return
     _install_percentiles()
     _install_cost_forecast()
+    _install_bill()
     _installed = True
 
 
@@ -126,6 +133,71 @@ def _amount(result: dict[str, Any], month_matches) -> float:
     return total
 
 
+# --- a seeded bill: Cost Explorer answers computed for any request ----------------------------------------
+
+BILL_KEY = "CandlefishBill"
+BILL_PAGE_SIZE = 8
+
+
+def _install_bill() -> None:
+    """A result posted as {"CandlefishBill": [items]} to moto's static CE endpoint is kept as the account's
+    bill; requests no queued result answers are then computed from it (filter by tag, group by SERVICE /
+    USAGE_TYPE / TAG, monthly periods, NextPageToken pages). Queued results keep priority."""
+    from moto.ce.models import CostExplorerBackend
+    from moto.moto_api._internal.models import MotoAPIBackend
+
+    keep_result = MotoAPIBackend.set_ce_cost_usage
+    answer = CostExplorerBackend.get_cost_and_usage
+
+    def set_ce_cost_usage(self, result: dict[str, Any], account_id: str) -> None:
+        if BILL_KEY not in result:
+            return keep_result(self, result, account_id)
+        from moto.ce.models import ce_backends
+
+        ce_backends[account_id]["global"].candlefish_bill = result[BILL_KEY]
+
+    def get_cost_and_usage(self, body: str) -> dict[str, Any]:
+        bill = getattr(self, "candlefish_bill", None)
+        if bill is None or body in self.cost_usage_results or self.cost_usage_results_queue:
+            return answer(self, body)
+        self.cost_usage_results[body] = bill_answer(json.loads(body), bill)
+        return self.cost_usage_results[body]
+
+    MotoAPIBackend.set_ce_cost_usage = set_ce_cost_usage
+    CostExplorerBackend.get_cost_and_usage = get_cost_and_usage
+
+
+def bill_answer(request: dict[str, Any], bill: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of the answer to `request` from bill items {month, service, usage_type, tags, amount}."""
+    items = [item for item in bill if _bill_item_matches(item, request.get("Filter"))]
+    amounts: dict[str, dict[tuple[str, ...], float]] = {}
+    for item in items:
+        keys = tuple(_group_key(item, group) for group in request.get("GroupBy", []))
+        month = amounts.setdefault(item["month"], {})
+        month[keys] = month.get(keys, 0.0) + float(item["amount"])
+    pages = cost_results(request, amounts, pages=max(1, math.ceil(_group_count(amounts) / BILL_PAGE_SIZE)))
+    token = request.get("NextPageToken")
+    index = int(token.rsplit("-", 1)[1]) - 1 if token and token.startswith("page-") else 0
+    return pages[min(index, len(pages) - 1)]
+
+
+def _group_count(amounts: dict[str, dict[tuple[str, ...], float]]) -> int:
+    return len({keys for month in amounts.values() for keys in month})
+
+
+def _bill_item_matches(item: dict[str, Any], filter_: dict[str, Any] | None) -> bool:
+    tags = (filter_ or {}).get("Tags")
+    if not tags:
+        return True
+    return item.get("tags", {}).get(tags["Key"]) in tags.get("Values", [])
+
+
+def _group_key(item: dict[str, Any], group: dict[str, str]) -> str:
+    if group["Type"] == "TAG":
+        return f"{group['Key']}${item.get('tags', {}).get(group['Key'], '')}"
+    return item["service"] if group["Key"] == "SERVICE" else item["usage_type"]
+
+
 # --- Cost Explorer answers ---------------------------------------------------------------------------------
 
 def cost_results(request: dict[str, Any], amounts: dict[str, dict[tuple[str, ...], float]],
@@ -201,15 +273,34 @@ def _keys(line) -> tuple[str, str]:
     return line.service, f"USE1-{line.service.split()[-1]}-Usage"
 
 
-def seed_costs(endpoint: str, environment, pages: int = 2) -> None:
-    """Queue the answers to the default `report costs ENV` run of today (service grouping)."""
-    from candlefish_ops.reports.clock import today
+def realistic_bill(environment, today: date) -> list[dict[str, Any]]:
+    """Thirteen months of plausible costs per budget line (the current month to date), tagged with the
+    environment's cost allocation tag and a Layer tag."""
     from candlefish_ops.reports.collect_costs import environment_tag
-    from candlefish_ops.reports.costs import Grouping, cost_filter, parse_period, usage_request
+    from candlefish_ops.reports.costs import MAX_HISTORY_MONTHS, parse_period
 
-    period = parse_period(None, None, today())
-    request = usage_request(period, Grouping("service"), cost_filter(*environment_tag(environment)))
-    post_cost_results(endpoint, cost_results(request, realistic_amounts(environment, period), pages))
+    key, value = environment_tag(environment)
+    period = parse_period(None, MAX_HISTORY_MONTHS, today)
+    items = []
+    for label, month in realistic_amounts(environment, period).items():
+        for (service, usage_type), amount in month.items():
+            tags = {key: value, "Layer": _LAYERS.get(service, "platform")}
+            items.append({"month": label, "service": service, "usage_type": usage_type, "tags": tags,
+                          "amount": amount})
+    return items
+
+
+_LAYERS = {"Amazon CloudFront": "edge", "AWS WAF": "edge", "AWS Lambda": "edge", "Amazon API Gateway": "api",
+           "Amazon Simple Storage Service": "storage", "Amazon DynamoDB": "data", "Amazon ElastiCache": "data",
+           "Amazon Relational Database Service": "data", "Amazon Elastic Container Service for Kubernetes": "compute"}
+
+
+def seed_costs(endpoint: str, environment) -> None:
+    """Post the environment's emulated bill: every `report costs` request (any month, grouping, page) is
+    then answered from it, consistently."""
+    from candlefish_ops.reports.clock import today
+
+    post_cost_results(endpoint, [{BILL_KEY: realistic_bill(environment, today())}])
 
 
 # --- CloudWatch datapoints ---------------------------------------------------------------------------------

@@ -38,3 +38,30 @@ def test_seed_reads_back_through_moto_percentiles(aws, reports_env, deployed):
                                                       "Period": 3600, "Stat": "p99"}}],
         StartTime=end - timedelta(hours=1), EndTime=end)
     assert answer["MetricDataResults"][0]["Values"] == [70.0]
+
+
+def test_seeded_bill_answers_every_grouping_and_month_consistently(aws, cli, config_dir, reports_env, deployed):
+    report_data.seed(aws.endpoint, load(config_dir))
+
+    def costs(*args):
+        result = cli("report", "costs", "production", "--config-dir", config_dir, "--output", "json", *args)
+        assert result.exit_code in (0, 3), result.stderr
+        return result.json()
+
+    by_service, by_usage, by_layer = costs(), costs("--group-by", "usage-type"), costs("--group-by", "tag:Layer")
+    assert by_service["total"]["months"] == by_usage["total"]["months"] == by_layer["total"]["months"]
+    assert {line["name"] for line in by_layer["lines"]} == {"edge", "api", "storage", "data", "compute", "platform"}
+    assert "USE1-Lambda-Edge-Request" in {line["name"] for line in by_usage["lines"]}
+    october = costs("--month", "2026-10")
+    assert october["total"]["this_month"] == by_service["total"]["last_month"]
+    assert october["month_end"]["basis"] == "actual"
+    assert len(costs("--last", "13")["total"]["months"]) == 13
+
+
+def test_queued_answers_keep_priority_over_the_bill(aws, cli, config_dir, reports_env, deployed):
+    report_data.seed(aws.endpoint, load(config_dir))
+    request = {"TimePeriod": {"Start": "2026-10-01", "End": "2026-11-15"}}
+    report_data.post_cost_results(aws.endpoint, report_data.cost_results(
+        request, {"2026-11": {("Amazon CloudFront", "x"): 1.0}}))
+    document = cli("report", "costs", "production", "--config-dir", config_dir, "--output", "json").json()
+    assert document["total"]["this_month"] == 1.0
