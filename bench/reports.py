@@ -96,7 +96,7 @@ def main() -> None:
         print(f"| {name} | {seconds:.3f} | {sum(calls.values())} | {ce} (${ce * 0.01:.2f}) |")
     print()
     for name, _seconds, calls in results:
-        print(f"- {name}: " + ", ".join(f"{op} {n}" for op, n in sorted(calls.items())))
+        print(f"- {name}: " + (", ".join(f"{op} {n}" for op, n in sorted(calls.items())) or "none"))
 
 
 if __name__ == "__main__":

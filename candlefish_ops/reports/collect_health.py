@@ -280,8 +280,9 @@ def waf_checks(web_acl_name: str | None, values: dict) -> list[Check]:
     blocked, allowed = values.get(("waf", "BlockedRequests")), values.get(("waf", "AllowedRequests"))
     total = None if blocked is None or allowed is None else blocked + allowed
     share = rate_percent(blocked, total)
-    return [Check("waf", web_acl_name, "allowed requests (1 h)", allowed, "", "", INFO if allowed is not None else MISSING),
-            Check("waf", web_acl_name, "blocked requests (1 h)", blocked, "", "", INFO if blocked is not None else MISSING,
+    shown = lambda value: INFO if value is not None else MISSING  # noqa: E731
+    return [Check("waf", web_acl_name, "allowed requests (1 h)", allowed, "", "", shown(allowed)),
+            Check("waf", web_acl_name, "blocked requests (1 h)", blocked, "", "", shown(blocked),
                   "" if share is None else f"{share:.2f} % of requests blocked")]
 
 
@@ -291,8 +292,8 @@ def route53_checks(health_checks, environment) -> list[Check]:
             if (key, value) in c.tags or (environment.domain and environment.domain in c.target)]
     if not mine:
         return [Check("route53", "-", "health checks", 0, "", "", INFO, "no health checks for this environment")]
-    return [Check("route53", check.id, f"{check.kind} {check.target}".strip(), "healthy" if check.healthy else "unhealthy",
-                  "", "healthy", PASS if check.healthy else FAIL,
+    return [Check("route53", check.id, f"{check.kind} {check.target}".strip(),
+                  "healthy" if check.healthy else "unhealthy", "", "healthy", PASS if check.healthy else FAIL,
                   f"{check.healthy_observations}/{check.observations} checkers report healthy") for check in mine]
 
 
