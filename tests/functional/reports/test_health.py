@@ -130,3 +130,15 @@ def test_bad_output_choices(aws, cli, config_dir, reports_env):
     assert watch_json.exit_code == 1 and "--watch" in watch_json.stderr
     unknown = cli("report", "health", "nope", "--config-dir", config_dir)
     assert unknown.exit_code == 1 and "no such environment file" in unknown.stderr
+
+
+def test_disabled_distribution_fails(aws, cli, config_dir, reports_env, deployed):
+    put_traffic(aws.endpoint, deployed.resources())
+    cloudfront = aws.client("cloudfront")
+    current = cloudfront.get_distribution_config(Id=deployed.distribution_id)
+    config = {**current["DistributionConfig"], "Enabled": False}
+    cloudfront.update_distribution(Id=deployed.distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
+    result = run_health(cli, config_dir, "--output", "json")
+    assert result.exit_code == 2
+    status = find(result.json(), "cloudfront", "status")
+    assert status["status"] == "FAIL" and status["detail"].startswith("DISABLED")
