@@ -49,8 +49,7 @@ def main() -> None:
     from candlefish_ops.reports.collect_health import HealthClients, collect_health
     from candlefish_ops.reports.costs import parse_grouping, parse_period
     from candlefish_ops.reports.clock import today
-    from conftest import CONFIG, TODAY
-    from report_world import deploy_environment
+    from report_world import CONFIG, TODAY, deploy_environment
 
     work = Path(tempfile.mkdtemp(prefix="candlefish-bench-"))
     os.environ.update(CANDLEFISH_TODAY=TODAY, CANDLEFISH_CACHE_DIR=str(work / "cache"), AWS_MAX_ATTEMPTS="2")

@@ -7,26 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from report_world import Deployed, deploy_environment
-
-TODAY = "2026-11-15"
-
-CONFIG = """\
-project: candlefish
-region: us-east-1
-domain: candlefish.ai
-tags: {CostCenter: platform}
-stacks:
-  edge:
-    template: edge.yaml
-  security:
-    template: security.yaml
-  api:
-    template: api.yaml
-    regions: [us-east-1, eu-west-1]
-  compute:
-    template: compute.yaml
-"""
+from report_world import CONFIG, TODAY, Deployed, deploy_environment
 
 
 @pytest.fixture
@@ -45,12 +26,6 @@ def reports_env(monkeypatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("CANDLEFISH_CACHE_DIR", str(cache))
     monkeypatch.setenv("COLUMNS", "200")  # tables are wide; keep each row on one line
     return cache
-
-
-def load(config_dir: Path, name: str = "production"):
-    from candlefish_ops.config import load_environment
-
-    return load_environment(config_dir, name)
 
 
 @pytest.fixture

@@ -6,6 +6,33 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
+
+TODAY = "2026-11-15"
+
+CONFIG = """\
+project: candlefish
+region: us-east-1
+domain: candlefish.ai
+tags: {CostCenter: platform}
+stacks:
+  edge:
+    template: edge.yaml
+  security:
+    template: security.yaml
+  api:
+    template: api.yaml
+    regions: [us-east-1, eu-west-1]
+  compute:
+    template: compute.yaml
+"""
+
+
+def load(config_dir: Path, name: str = "production"):
+    from candlefish_ops.config import load_environment
+
+    return load_environment(config_dir, name)
+
 
 def _template(outputs: dict[str, str], extra: dict | None = None) -> str:
     resources = {"Marker": {"Type": "AWS::SNS::Topic"}}

@@ -3,7 +3,7 @@ show data true to their shape, labelled as emulated, through the same AWS querie
 
 from candlefish_ops.local.extensions import report_data
 
-from conftest import load
+from report_world import load
 
 
 def test_seeded_environment_gives_both_reports(aws, cli, config_dir, reports_env, deployed):
