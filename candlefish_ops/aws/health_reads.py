@@ -71,14 +71,16 @@ class HealthReads:
         return DistributionState(answer["Id"], answer["Status"], bool(config.get("Enabled")), aliases,
                                  answer.get("DomainName", ""))
 
-    def health_checks(self) -> list[HealthCheck]:
-        """Every Route 53 health check of the account, with its tags and its checkers' latest status."""
+    def health_checks(self, wanted: Callable[[str, tuple[tuple[str, str], ...]], bool]) -> list[HealthCheck]:
+        """The Route 53 health checks `wanted(target, tags)` selects, with their checkers' latest status
+        (asked only for those)."""
         route53 = self._client("route53", "us-east-1")
         with aws_errors("reading Route 53 health checks"):
             checks = [c for page in route53.get_paginator("list_health_checks").paginate()
                       for c in page["HealthChecks"]]
             tags = self._health_check_tags(route53, [c["Id"] for c in checks])
-            return [self._health_check(route53, check, tags.get(check["Id"], ())) for check in checks]
+            chosen = [c for c in checks if wanted(_target(c.get("HealthCheckConfig", {})), tags.get(c["Id"], ()))]
+            return [self._health_check(route53, check, tags.get(check["Id"], ())) for check in chosen]
 
     @staticmethod
     def _health_check_tags(route53, ids: list[str]) -> dict[str, tuple[tuple[str, str], ...]]:
@@ -92,8 +94,7 @@ class HealthReads:
     @staticmethod
     def _health_check(route53, check: dict, tags: tuple[tuple[str, str], ...]) -> HealthCheck:
         config = check.get("HealthCheckConfig", {})
-        target = (config.get("FullyQualifiedDomainName") or config.get("IPAddress") or "") + \
-            (config.get("ResourcePath") or "")
+        target = _target(config)
         observations = route53.get_health_check_status(HealthCheckId=check["Id"]).get("HealthCheckObservations", [])
         healthy = sum(1 for o in observations if o.get("StatusReport", {}).get("Status", "").startswith("Success"))
         return HealthCheck(check["Id"], target, config.get("Type", ""), len(observations), healthy, tags)
@@ -116,3 +117,8 @@ class HealthReads:
             pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
             return [r["PhysicalResourceId"] for page in pages for r in page["StackResourceSummaries"]
                     if r["ResourceType"] == "AWS::Lambda::Function" and r.get("PhysicalResourceId")]
+
+
+def _target(config: dict) -> str:
+    """What a health check probes: FQDN or IP, then the resource path."""
+    return (config.get("FullyQualifiedDomainName") or config.get("IPAddress") or "") + (config.get("ResourcePath") or "")

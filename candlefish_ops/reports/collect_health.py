@@ -98,7 +98,8 @@ def collect_health(session, environment, now: datetime | None = None,
     distribution = clients.reads.distribution(resources.distribution_id) if resources.distribution_id else None
     checks = [*stack_checks(stacks), *distribution_checks(distribution, resources.distribution_id),
               *metric_checks(resources, values, environment.reports.targets),
-              *route53_checks(clients.reads.health_checks(), environment), *alarm_checks(watchers, environment)]
+              *route53_checks(clients.reads.health_checks(belongs_to(environment))),
+              *alarm_checks(watchers, environment)]
     emulated = values.get(("emulated",)) is not None
     return HealthReport(environment.name, tuple(checks), start, end, emulated,
                         clients.counter.total - requests_before)
@@ -286,10 +287,17 @@ def waf_checks(web_acl_name: str | None, values: dict) -> list[Check]:
                   "" if share is None else f"{share:.2f} % of requests blocked")]
 
 
-def route53_checks(health_checks, environment) -> list[Check]:
+def belongs_to(environment):
+    """A health check is the environment's when tagged with its cost tag, or probing a name in its domain."""
     key, value = environment_tag(environment)
-    mine = [c for c in health_checks
-            if (key, value) in c.tags or (environment.domain and environment.domain in c.target)]
+
+    def wanted(target: str, tags: tuple[tuple[str, str], ...]) -> bool:
+        return (key, value) in tags or bool(environment.domain and environment.domain in target)
+
+    return wanted
+
+
+def route53_checks(mine) -> list[Check]:
     if not mine:
         return [Check("route53", "-", "health checks", 0, "", "", INFO, "no health checks for this environment")]
     return [Check("route53", check.id, f"{check.kind} {check.target}".strip(),

@@ -102,10 +102,16 @@ def test_route53_health_checks_of_the_environment(aws, cli, config_dir, reports_
         "Type": "HTTPS", "FullyQualifiedDomainName": "api.candlefish.ai", "ResourcePath": "/health"})["HealthCheck"]
     route53.create_health_check(CallerReference="b", HealthCheckConfig={
         "Type": "HTTPS", "FullyQualifiedDomainName": "other.example.com"})
+    tagged = route53.create_health_check(CallerReference="c", HealthCheckConfig={
+        "Type": "TCP", "IPAddress": "192.0.2.10", "Port": 443})["HealthCheck"]
+    route53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=tagged["Id"],
+                                     AddTags=[{"Key": "Environment", "Value": "production"}])
     report = run_health(cli, config_dir, "--output", "json").json()
-    checks = [c for c in report["checks"] if c["section"] == "route53"]
-    assert [(c["item"], c["value"], c["status"]) for c in checks] == [(mine["Id"], "healthy", "PASS")]
-    assert checks[0]["figure"] == "HTTPS api.candlefish.ai/health"
+    checks = {c["item"]: c for c in report["checks"] if c["section"] == "route53"}
+    assert set(checks) == {mine["Id"], tagged["Id"]}
+    assert (checks[mine["Id"]]["value"], checks[mine["Id"]]["status"]) == ("healthy", "PASS")
+    assert checks[mine["Id"]]["figure"] == "HTTPS api.candlefish.ai/health"
+    assert checks[tagged["Id"]]["figure"] == "TCP 192.0.2.10"
 
 
 def test_table_shows_every_figure_with_target_and_label(aws, cli, config_dir, reports_env, deployed):
