@@ -39,6 +39,22 @@ def progress_console():
     return _console(stderr=True)
 
 
+def result_console():
+    """The stdout console (live result displays, e.g. `report health --watch`, draw on it)."""
+    return _console()
+
+
+def renderable(item: Any) -> None:
+    """A rich renderable (a table built elsewhere) on stdout."""
+    _console().print(item)
+
+
+def raw(text: str) -> None:
+    """Text on stdout exactly as given (CSV): no markup, no wrapping."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
           caption: str | None = None) -> None:
     """Render rows as a rich table on stdout."""

@@ -28,6 +28,7 @@ class StackInfo:
     tags: dict[str, str] = field(default_factory=dict)
     last_updated: datetime | None = None
     termination_protection: bool = False
+    drift_status: str = ""  # DriftInformation.StackDriftStatus of the last detection ("" when AWS gives none)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def _stack_info(stack: dict) -> StackInfo:
         tags={t["Key"]: t["Value"] for t in stack.get("Tags", [])},
         last_updated=stack.get("LastUpdatedTime") or stack.get("CreationTime"),
         termination_protection=bool(stack.get("EnableTerminationProtection")),
+        drift_status=stack.get("DriftInformation", {}).get("StackDriftStatus", ""),
     )
 
 
