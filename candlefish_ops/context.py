@@ -54,7 +54,7 @@ class AppContext:
         if self.local and environment.name not in self._bootstrapped:
             from candlefish_ops.local.bootstrap import bootstrap_environment
 
-            bootstrap_environment(self, environment, needs)
+            bootstrap_environment(session, self.emulator_endpoint, environment, needs)
             self._bootstrapped.add(environment.name)
         return session
 

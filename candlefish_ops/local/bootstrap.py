@@ -21,18 +21,19 @@ class _QuietHooks:
         pass
 
 
-def bootstrap_environment(app, environment, needs: tuple[str, ...] = ()) -> None:
+def bootstrap_environment(session, endpoint: str, environment, needs: tuple[str, ...] = ()) -> None:
+    """Deploy `needs` (default: every stack) with dependencies into the emulator at `endpoint`, then seed."""
     from candlefish_ops.deploy.planner import plan_deploy, with_dependencies
     from candlefish_ops.deploy.service import run_deploy
     from candlefish_ops.local.extensions import seed_all
 
     ui.info(f"[dim]local mode: deploying {environment.name} into the emulator first...[/dim]")
     plan = plan_deploy(environment, with_dependencies(environment, needs) if needs else ())
-    report = run_deploy(app.session(environment.region), environment, plan, _QuietHooks(), assume_yes=True,
-                        parallel=4, recreate_failed=False)
+    report = run_deploy(session, environment, plan, _QuietHooks(), assume_yes=True, parallel=4,
+                        recreate_failed=False)
     if report.failed:
         failed = "; ".join(f"{r.key} ({r.region}): {r.message}" for r in report.results if not r.ok)
         raise EmulatorError(f"local bootstrap of {environment.name} failed: {failed}")
-    seeded = seed_all(app.emulator_endpoint, environment)
+    seeded = seed_all(endpoint, environment)
     if seeded:
         ui.info(f"[dim]local mode: emulated data seeded ({', '.join(seeded)})[/dim]")
