@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from candlefish_ops.local.emulator import Emulator
+from candlefish_ops.local.emulator import Emulator, reset_endpoint
 
 REGION = "us-east-1"
 _FAST_FAIL = Config(retries={"max_attempts": 1, "mode": "standard"})
@@ -23,6 +23,12 @@ def emulator_endpoint() -> Any:
     endpoint = emulator.start()
     yield endpoint
     emulator.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_emulator(emulator_endpoint: str) -> None:
+    """Every test starts from an empty emulator (moto's reset API)."""
+    reset_endpoint(emulator_endpoint)
 
 
 @pytest.fixture
