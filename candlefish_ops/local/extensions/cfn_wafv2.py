@@ -181,3 +181,35 @@ class CfnWebACLAssociation(BackendHandle, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         _backend(account_id, region_name, "REGIONAL").disassociate_web_acl(self.resource_arn)
+
+
+class CfnLoggingConfiguration(BackendHandle, CloudFormationModel):
+    """AWS::WAFv2::LoggingConfiguration: a web ACL's log destinations, redacted fields and filter.
+
+    Kept in the backend of the stack's region, which is where moto's get_logging_configuration looks.
+    """
+
+    def __init__(self, resource_arn: str) -> None:
+        self.resource_arn = resource_arn
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.resource_arn
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::WAFv2::LoggingConfiguration"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnLoggingConfiguration:
+        props = properties_of(cloudformation_json)
+        _backend(account_id, region_name, "REGIONAL").put_logging_configuration(
+            props["ResourceArn"], list(props["LogDestinationConfigs"]), props.get("RedactedFields"),
+            False, props.get("LoggingFilter"))
+        return cls(props["ResourceArn"])
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _backend(account_id, region_name, "REGIONAL").logging_configurations.pop(self.resource_arn, None)

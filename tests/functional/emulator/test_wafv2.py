@@ -118,3 +118,16 @@ def test_web_acl_association_is_visible_for_the_resource(stack, wafv2):
     acl = wafv2.get_web_acl_for_resource(
         ResourceArn="arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/api/1")["WebACL"]
     assert acl["Name"] == "assoc-acl"
+
+
+def test_logging_configuration_of_web_acl(stack, wafv2):
+    template = copy.deepcopy(TEMPLATE)
+    template["Resources"]["Logging"] = {"Type": "AWS::WAFv2::LoggingConfiguration", "Properties": {
+        "ResourceArn": {"Fn::GetAtt": ["EdgeAcl", "Arn"]},
+        "LogDestinationConfigs": ["arn:aws:firehose:us-east-1:123456789012:deliverystream/aws-waf-logs-x"],
+        "RedactedFields": [{"SingleHeader": {"Name": "authorization"}}]}}
+    stack.create(template)
+
+    config = wafv2.get_logging_configuration(ResourceArn=stack.outputs()["EdgeAclArn"])["LoggingConfiguration"]
+    assert config["LogDestinationConfigs"] == ["arn:aws:firehose:us-east-1:123456789012:deliverystream/aws-waf-logs-x"]
+    assert config["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
