@@ -25,10 +25,15 @@ def emulator_endpoint() -> Any:
     emulator.stop()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "shared_emulator_state: the module keeps emulator state between its tests")
+
+
 @pytest.fixture(autouse=True)
-def fresh_emulator(emulator_endpoint: str) -> None:
-    """Every test starts from an empty emulator (moto's reset API)."""
-    reset_endpoint(emulator_endpoint)
+def fresh_emulator(request: pytest.FixtureRequest, emulator_endpoint: str) -> None:
+    """Every test starts from an empty emulator (moto's reset API), unless its module shares state."""
+    if request.node.get_closest_marker("shared_emulator_state") is None:
+        reset_endpoint(emulator_endpoint)
 
 
 @pytest.fixture
@@ -36,8 +41,7 @@ def client(emulator_endpoint: str) -> Callable[..., Any]:
     """client("cloudfront") -> a boto3 client of the emulator that fails fast on unimplemented actions."""
 
     def make(service: str, region: str = REGION) -> Any:
-        return boto3.client(service, region_name=region, endpoint_url=emulator_endpoint, config=_FAST_FAIL,
-                            aws_access_key_id="candlefish-local", aws_secret_access_key="candlefish-local")
+        return fast_fail_client(emulator_endpoint, service, region)
 
     return make
 
@@ -73,6 +77,11 @@ class Stack:
     def physical_id(self, logical_id: str) -> str:
         resources = self.cloudformation.describe_stack_resources(StackName=self.name)["StackResources"]
         return next(r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == logical_id)
+
+
+def fast_fail_client(endpoint: str, service: str, region: str = REGION) -> Any:
+    return boto3.client(service, region_name=region, endpoint_url=endpoint, config=_FAST_FAIL,
+                        aws_access_key_id="candlefish-local", aws_secret_access_key="candlefish-local")
 
 
 def _parameters(parameters: dict[str, str] | None) -> list[dict[str, str]]:
