@@ -1,11 +1,14 @@
-"""Template features moto's CloudFormation parser lacks: Fn::Cidr and dynamic references.
+"""Template features moto's CloudFormation parser lacks or gets wrong: Fn::Cidr, dynamic references, !GetAtt.
 
 moto leaves `Fn::Cidr` unevaluated (a template that selects subnet CIDRs from it then crashes CreateStack)
 and passes `{{resolve:secretsmanager:...}}` / `{{resolve:ssm:...}}` through as literal text.
 `install()` wraps moto's `clean_json` (the function that evaluates every intrinsic) to evaluate both:
 Fn::Cidr as AWS does (the first `count` subnets with `cidrBits` host bits), dynamic references from the
 emulator's own Secrets Manager and SSM Parameter Store (a missing secret, key or parameter fails the stack,
-as on AWS).
+as on AWS). `Fn::GetAtt` of a not-emulated resource yields nothing, as moto's `Ref` of one does (the
+property holding it is left out) instead of failing CreateStack. It also fixes moto's YAML short form of GetAtt: `!GetAtt Res.Attr.Sub` splits at the first dot
+only (moto split at every dot) and `!GetAtt [Res, Attr]` yields strings (moto kept YAML nodes, which broke
+CreateStack).
 """
 
 from __future__ import annotations
@@ -65,8 +68,21 @@ def resolve_dynamic_references(text: str, account_id: str, region_name: str) -> 
     return _DYNAMIC_REFERENCE.sub(resolve, text)
 
 
+def _attribute_of_not_emulated(resource_json: Any, resources_map: Any) -> bool:
+    """Fn::GetAtt of a resource moto skips: like its Ref, it yields nothing (moto crashed CreateStack)."""
+    from moto.cloudformation.parsing import get_model_map
+
+    if not isinstance(resource_json, dict) or "Fn::GetAtt" not in resource_json:
+        return False
+    target = getattr(resources_map, "_resource_json_map", {}).get(resource_json["Fn::GetAtt"][0])
+    resource_type = (target or {}).get("Type", "")
+    return bool(target) and not resource_type.startswith("Custom::") and resource_type not in get_model_map()
+
+
 def _wrap(original: Any) -> Any:
     def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if _attribute_of_not_emulated(resource_json, resources_map):
+            return None
         if isinstance(resource_json, dict) and "Fn::Cidr" in resource_json:
             ip_block, count, bits = (clean_json(v, resources_map) for v in resource_json["Fn::Cidr"])
             return cidr(ip_block, int(count), int(bits))
@@ -79,8 +95,26 @@ def _wrap(original: Any) -> Any:
     return clean_json
 
 
+def yaml_tag_constructor(loader: Any, tag: str, node: Any) -> Any:
+    """CloudFormation's YAML short-form intrinsic `!Name value` as `{"Fn::Name": value}` (`!Ref` as Ref)."""
+    import yaml
+
+    key = "Ref" if tag == "!Ref" else f"Fn::{tag[1:]}"
+    if isinstance(node, yaml.SequenceNode):
+        value: Any = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:
+        value = node.value
+        if tag == "!GetAtt":
+            value = value.split(".", 1)
+    return {key: value}
+
+
 def install() -> None:
-    from moto.cloudformation import parsing
+    from moto.cloudformation import models, parsing, responses
 
     if not hasattr(parsing.clean_json, "_candlefish_original"):
         parsing.clean_json = _wrap(parsing.clean_json)
+    models.yaml_tag_constructor = yaml_tag_constructor
+    responses.yaml_tag_constructor = yaml_tag_constructor

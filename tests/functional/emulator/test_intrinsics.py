@@ -44,3 +44,37 @@ def test_missing_secret_fails_the_stack(stack):
         "Name": "/x", "Type": "String", "Value": "{{resolve:secretsmanager:nope:SecretString:password}}"}}}}
     with pytest.raises(Exception, match="ResourceNotFoundException"):
         stack.create(broken)
+
+
+YAML_TEMPLATE = """
+Resources:
+  Logs:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: yaml-getatt-logs
+  Skipped:
+    Type: AWS::XRay::SamplingRule
+    Properties:
+      RuleName: never-materialised
+  Param:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: /candlefish/getatt
+      Type: String
+      Value: !GetAtt [Logs, Arn]
+      Description: !GetAtt Skipped.RuleArn
+Outputs:
+  Domain:
+    Value: !GetAtt Logs.RegionalDomainName
+"""
+
+
+def test_yaml_getatt_forms_and_attribute_of_a_not_emulated_resource(stack, client):
+    stack.cloudformation.create_stack(StackName=stack.name, TemplateBody=YAML_TEMPLATE)
+
+    assert stack.status == "CREATE_COMPLETE"
+    parameter = client("ssm").get_parameters(Names=["/candlefish/getatt"])["Parameters"][0]
+    assert parameter["Value"] == "arn:aws:s3:::yaml-getatt-logs"
+    described = client("ssm").describe_parameters()["Parameters"][0]
+    assert "Description" not in described  # GetAtt of the skipped rule yields nothing, like its Ref
+    assert stack.outputs()["Domain"].startswith("yaml-getatt-logs.s3.")
