@@ -96,7 +96,20 @@ def to_api_shape(value: Any) -> Any:
         statement = converted.get(key)
         if isinstance(statement, dict) and "Arn" in statement:
             statement["ARN"] = statement.pop("Arn")
+    byte_match = converted.get("ByteMatchStatement")
+    if isinstance(byte_match, dict):
+        _search_string_as_blob(byte_match)
     return converted
+
+
+def _search_string_as_blob(statement: dict[str, Any]) -> None:
+    """The API's SearchString is a blob (base64 on the wire); CloudFormation gives text or SearchStringBase64."""
+    import base64
+
+    if "SearchStringBase64" in statement:
+        statement["SearchString"] = statement.pop("SearchStringBase64")
+    elif "SearchString" in statement:
+        statement["SearchString"] = base64.b64encode(str(statement["SearchString"]).encode()).decode()
 
 
 def _web_acl_arguments(props: dict[str, Any]) -> dict[str, Any]:

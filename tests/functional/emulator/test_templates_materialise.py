@@ -81,15 +81,18 @@ def deployed(emulator_endpoint: str) -> dict[str, Any]:
         parameters = [{"ParameterKey": k, "ParameterValue": _value(k, v, outputs)}
                       for k, v in spec.get("parameters", {}).items()]
         try:
+            results[key] = {"status": "FAILED", "error": None, "region": _region(spec), "name": name}
             cloudformation.create_stack(StackName=name, Parameters=parameters,
                                         TemplateBody=(TEMPLATES / "templates" / spec["template"]).read_text(),
                                         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
             stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
             outputs[key] = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-            results[key] = {"status": stack["StackStatus"], "error": None, "region": _region(spec)}
+            results[key]["status"] = stack["StackStatus"]
         except Exception as error:  # noqa: BLE001 - reported per stack by the tests below
-            results[key] = {"status": "FAILED", "error": f"{type(error).__name__}: {error}"[:2000]}
+            results[key]["error"] = f"{type(error).__name__}: {error}"[:2000]
     results["_config"] = config
+    results["_outputs"] = outputs
+    results["_endpoint"] = emulator_endpoint
     return results
 
 
@@ -103,3 +106,121 @@ def test_stack_reaches_create_complete(deployed, key):
 def test_only_expected_types_are_not_emulated(deployed, key):
     template = deployed["_config"]["stacks"][key]["template"]
     assert set(not_emulated(resource_types(template))) == NOT_EMULATED.get(key, set())
+
+
+# --- every materialised resource reads back through its own service API ---------------------------------------
+
+def _rest_api_of(resources: list[dict[str, Any]]) -> str:
+    return next(r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::ApiGateway::RestApi")
+
+
+def _v2_api_of(resources: list[dict[str, Any]]) -> str:
+    return next(r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::ApiGatewayV2::Api")
+
+
+def _waf(c: Any, pid: str, kind: str) -> Any:
+    name, resource_id, scope = pid.split("|")
+    region = "us-east-1" if scope == "CLOUDFRONT" else None
+    client = c("wafv2", region) if region else c("wafv2")
+    return getattr(client, f"get_{kind}")(Name=name, Scope=scope, Id=resource_id)
+
+
+READERS: dict[str, Any] = {
+    "AWS::CloudFront::Distribution": lambda c, pid, rs: c("cloudfront").get_distribution(Id=pid),
+    "AWS::CloudFront::OriginAccessControl": lambda c, pid, rs: c("cloudfront").get_origin_access_control(Id=pid),
+    "AWS::WAFv2::IPSet": lambda c, pid, rs: _waf(c, pid, "ip_set"),
+    "AWS::WAFv2::WebACL": lambda c, pid, rs: _waf(c, pid, "web_acl"),
+    "AWS::WAFv2::LoggingConfiguration": lambda c, pid, rs: c("wafv2").get_logging_configuration(ResourceArn=pid),
+    "AWS::S3::Bucket": lambda c, pid, rs: c("s3").get_bucket_versioning(Bucket=pid),
+    "AWS::S3::BucketPolicy": lambda c, pid, rs: c("s3").get_bucket_policy(Bucket=pid),
+    "AWS::Lambda::Function": lambda c, pid, rs: c("lambda").get_function(FunctionName=pid),
+    "AWS::Lambda::Version": lambda c, pid, rs: c("lambda").get_function(FunctionName=pid),
+    "AWS::CloudWatch::Alarm": lambda c, pid, rs: c("cloudwatch").describe_alarms(AlarmNames=[pid])["MetricAlarms"][0],
+    "AWS::CloudWatch::Dashboard": lambda c, pid, rs: c("cloudwatch").get_dashboard(DashboardName=pid),
+    "AWS::DynamoDB::Table": lambda c, pid, rs: c("dynamodb").describe_continuous_backups(TableName=pid),
+    "AWS::KMS::Key": lambda c, pid, rs: c("kms").describe_key(KeyId=pid),
+    "AWS::SecretsManager::Secret": lambda c, pid, rs: c("secretsmanager").describe_secret(SecretId=pid),
+    "AWS::CertificateManager::Certificate": lambda c, pid, rs: c("acm").describe_certificate(CertificateArn=pid),
+    "AWS::KinesisFirehose::DeliveryStream": lambda c, pid, rs: c("firehose").describe_delivery_stream(
+        DeliveryStreamName=pid),
+    "AWS::EKS::Cluster": lambda c, pid, rs: c("eks").describe_cluster(name=pid),
+    "AWS::EKS::Nodegroup": lambda c, pid, rs: c("eks").describe_nodegroup(
+        clusterName=pid.split("/")[0], nodegroupName=pid.split("/")[1]),
+    "AWS::ElastiCache::ReplicationGroup": lambda c, pid, rs: c("elasticache").describe_replication_groups(
+        ReplicationGroupId=pid),
+    "AWS::ElastiCache::SubnetGroup": lambda c, pid, rs: c("elasticache").describe_cache_subnet_groups(
+        CacheSubnetGroupName=pid),
+    "AWS::ApiGateway::Stage": lambda c, pid, rs: c("apigateway").get_stage(restApiId=_rest_api_of(rs), stageName=pid),
+    "AWS::ApiGateway::UsagePlan": lambda c, pid, rs: c("apigateway").get_usage_plan(usagePlanId=pid),
+    "AWS::ApiGateway::ApiKey": lambda c, pid, rs: c("apigateway").get_api_key(apiKey=pid),
+    "AWS::ApiGateway::Deployment": lambda c, pid, rs: c("apigateway").get_deployment(
+        restApiId=_rest_api_of(rs), deploymentId=pid),
+    "AWS::ApiGatewayV2::Api": lambda c, pid, rs: c("apigatewayv2").get_api(ApiId=pid),
+    "AWS::ApiGatewayV2::Route": lambda c, pid, rs: c("apigatewayv2").get_route(ApiId=_v2_api_of(rs), RouteId=pid),
+    "AWS::ApiGatewayV2::Integration": lambda c, pid, rs: c("apigatewayv2").get_integration(
+        ApiId=_v2_api_of(rs), IntegrationId=pid),
+    "AWS::ApiGatewayV2::Authorizer": lambda c, pid, rs: c("apigatewayv2").get_authorizer(
+        ApiId=_v2_api_of(rs), AuthorizerId=pid),
+    "AWS::ApiGatewayV2::Stage": lambda c, pid, rs: c("apigatewayv2").get_stage(ApiId=_v2_api_of(rs), StageName=pid),
+    "AWS::RDS::DBInstance": lambda c, pid, rs: c("rds").describe_db_instances(DBInstanceIdentifier=pid),
+    "AWS::IAM::Role": lambda c, pid, rs: c("iam").get_role(RoleName=pid),
+}
+
+
+def _stack_resources(deployed: dict[str, Any], key: str) -> tuple[Any, list[dict[str, Any]]]:
+    region = deployed[key]["region"]
+
+    def client(service: str, in_region: str | None = None) -> Any:
+        return fast_fail_client(deployed["_endpoint"], service, in_region or region)
+
+    listed = client("cloudformation").describe_stack_resources(StackName=deployed[key]["name"])["StackResources"]
+    # moto also lists each skipped (not emulated) resource, as an entry without ids or type
+    return client, [r for r in listed if r.get("ResourceType")]
+
+
+@pytest.mark.parametrize("key", ORDER)
+def test_materialised_resources_read_back(deployed, key):
+    if deployed[key]["status"] != "CREATE_COMPLETE":
+        pytest.skip(f"{key} did not deploy")
+    client, resources = _stack_resources(deployed, key)
+    read = [r["LogicalResourceId"] for r in resources if r["ResourceType"] in READERS
+            and READERS[r["ResourceType"]](client, r["PhysicalResourceId"], resources) is not None]
+    expected = [r["LogicalResourceId"] for r in resources if r["ResourceType"] in READERS]
+    assert read == expected and expected
+
+
+def test_edge_distribution_wires_aliases_waf_certificate_and_edge_functions(deployed):
+    client, resources = _stack_resources(deployed, "edge")
+    by_id = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
+    [distribution] = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::CloudFront::Distribution"]
+    config = client("cloudfront").get_distribution_config(Id=distribution)["DistributionConfig"]
+
+    assert config["Aliases"]["Items"] == ["candlefish.ai", "www.candlefish.ai"]
+    assert config["WebACLId"] == deployed["_outputs"]["security"]["WebAclArn"]
+    assert config["ViewerCertificate"]["ACMCertificateArn"] == by_id["Certificate"]
+    associations = [a["LambdaFunctionARN"] for b in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]["Items"]]
+                    for a in b["LambdaFunctionAssociations"].get("Items", [])]
+    versions = {pid for r in resources if r["ResourceType"] == "AWS::Lambda::Version" for pid in [r["PhysicalResourceId"]]}
+    assert associations and set(associations) <= versions
+    assert all(re.search(r":function:[\w-]+:\d+$", arn) for arn in associations)
+
+
+def test_storage_buckets_keep_versioning_and_lifecycle(deployed):
+    client, resources = _stack_resources(deployed, "storage")
+    s3 = client("s3")
+    bucket = deployed["_outputs"]["storage"]["StaticAssetsBucketName"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules["noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 365
+    backups = deployed["_outputs"]["storage"]["BackupsBucketName"]
+    destination = s3.get_bucket_replication(Bucket=backups)["ReplicationConfiguration"]["Rules"][0]["Destination"]
+    assert destination["Bucket"] == deployed["_outputs"]["replica"]["ReplicaBucketArn"]
+
+
+def test_data_tables_have_point_in_time_recovery(deployed):
+    client, resources = _stack_resources(deployed, "data")
+    tables = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::DynamoDB::Table"]
+    for table in tables:
+        backups = client("dynamodb").describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+        assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert tables

@@ -27,6 +27,12 @@ TEMPLATE = {
                     "Name": "block-listed", "Priority": 0, "Action": {"Block": {}},
                     "Statement": {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["BlockedV4", "Arn"]}}},
                     "VisibilityConfig": {**VISIBILITY, "MetricName": "block-listed"},
+                }, {
+                    "Name": "api-only-json", "Priority": 1, "Action": {"Count": {}},
+                    "Statement": {"ByteMatchStatement": {
+                        "SearchString": "/api/", "FieldToMatch": {"UriPath": {}}, "PositionalConstraint": "STARTS_WITH",
+                        "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}},
+                    "VisibilityConfig": {**VISIBILITY, "MetricName": "api-only-json"},
                 }],
             },
         },
@@ -70,9 +76,10 @@ def test_web_acl_references_ip_set(stack, wafv2):
 
     acl = wafv2.get_web_acl(Name=name, Scope=scope, Id=acl_id)["WebACL"]
     assert acl["ARN"] == outputs["EdgeAclArn"] and acl["DefaultAction"] == {"Allow": {}}
-    [rule] = acl["Rules"]
+    rule, byte_match = acl["Rules"]
     assert rule["Statement"]["IPSetReferenceStatement"]["ARN"] == outputs["BlockedV4Arn"]
     assert rule["Action"] == {"Block": {}}
+    assert byte_match["Statement"]["ByteMatchStatement"]["SearchString"] == b"/api/"
     regional = [a["Name"] for a in wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]]
     assert "api-acl" in regional
 
