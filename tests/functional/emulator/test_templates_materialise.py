@@ -28,7 +28,7 @@ NOT_EMULATED = {
     "api": {"AWS::ApiGatewayV2::Deployment"},
     "compute": {"AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy"},
     "data": {"AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection", "AWS::Backup::BackupVault"},
-    "monitoring": {"AWS::SNS::Subscription", "AWS::XRay::SamplingRule"},
+    "monitoring": {"AWS::XRay::SamplingRule"},
     "edge": {"AWS::CloudFront::CachePolicy", "AWS::CloudFront::RealtimeLogConfig",
              "AWS::CloudFront::ResponseHeadersPolicy"},
 }
