@@ -26,7 +26,6 @@ ORDER = ["dns", "network", "replica", "storage", "security", "api", "compute", "
 NOT_EMULATED = {
     "dns": {"AWS::Route53::DNSSEC", "AWS::Route53::KeySigningKey"},
     "api": {"AWS::ApiGatewayV2::Deployment"},
-    "compute": {"AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy"},
     "data": {"AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection", "AWS::Backup::BackupVault"},
     "monitoring": {"AWS::XRay::SamplingRule"},
     "edge": {"AWS::CloudFront::CachePolicy", "AWS::CloudFront::RealtimeLogConfig",
@@ -164,6 +163,13 @@ READERS: dict[str, Any] = {
     "AWS::ApiGatewayV2::Stage": lambda c, pid, rs: c("apigatewayv2").get_stage(ApiId=_v2_api_of(rs), StageName=pid),
     "AWS::RDS::DBInstance": lambda c, pid, rs: c("rds").describe_db_instances(DBInstanceIdentifier=pid),
     "AWS::IAM::Role": lambda c, pid, rs: c("iam").get_role(RoleName=pid),
+    "AWS::SNS::Subscription": lambda c, pid, rs: c("sns").get_subscription_attributes(SubscriptionArn=pid),
+    "AWS::ApplicationAutoScaling::ScalableTarget": lambda c, pid, rs: c("application-autoscaling")
+        .describe_scalable_targets(ServiceNamespace=pid.split("|")[2], ResourceIds=[pid.split("|")[0]])[
+        "ScalableTargets"][0],
+    "AWS::ApplicationAutoScaling::ScalingPolicy": lambda c, pid, rs: next(
+        p for p in c("application-autoscaling").describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+        if p["PolicyARN"] == pid),
 }
 
 
