@@ -26,7 +26,7 @@ ORDER = ["dns", "network", "replica", "storage", "security", "api", "compute", "
 NOT_EMULATED = {
     "dns": {"AWS::Route53::DNSSEC", "AWS::Route53::KeySigningKey"},
     "api": {"AWS::ApiGatewayV2::Deployment"},
-    "data": {"AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection", "AWS::Backup::BackupVault"},
+    "data": {"AWS::Backup::BackupSelection"},
     "monitoring": {"AWS::XRay::SamplingRule"},
     "edge": {"AWS::CloudFront::CachePolicy", "AWS::CloudFront::RealtimeLogConfig",
              "AWS::CloudFront::ResponseHeadersPolicy"},
@@ -163,6 +163,8 @@ READERS: dict[str, Any] = {
     "AWS::ApiGatewayV2::Stage": lambda c, pid, rs: c("apigatewayv2").get_stage(ApiId=_v2_api_of(rs), StageName=pid),
     "AWS::RDS::DBInstance": lambda c, pid, rs: c("rds").describe_db_instances(DBInstanceIdentifier=pid),
     "AWS::IAM::Role": lambda c, pid, rs: c("iam").get_role(RoleName=pid),
+    "AWS::Backup::BackupVault": lambda c, pid, rs: c("backup").describe_backup_vault(BackupVaultName=pid),
+    "AWS::Backup::BackupPlan": lambda c, pid, rs: c("backup").get_backup_plan(BackupPlanId=pid),
     "AWS::SNS::Subscription": lambda c, pid, rs: c("sns").get_subscription_attributes(SubscriptionArn=pid),
     "AWS::ApplicationAutoScaling::ScalableTarget": lambda c, pid, rs: c("application-autoscaling")
         .describe_scalable_targets(ServiceNamespace=pid.split("|")[2], ResourceIds=[pid.split("|")[0]])[
