@@ -66,33 +66,49 @@ def _region(spec: dict[str, Any]) -> str:
     return spec.get("region") or spec["regions"][0]
 
 
-@pytest.fixture(scope="module")
-def deployed(emulator_endpoint: str) -> dict[str, Any]:
+def deploy_all(endpoint: str) -> dict[str, Any]:
     """Deploy every stack once, in order; record each one's status, outputs and error."""
-    reset_endpoint(emulator_endpoint)
+    reset_endpoint(endpoint)
     config = yaml.safe_load((TEMPLATES / "config" / "production.yaml").read_text())
     outputs: dict[str, dict[str, str]] = {}
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"_config": config, "_outputs": outputs, "_endpoint": endpoint}
     for key in ORDER:
         spec = config["stacks"][key]
-        cloudformation = fast_fail_client(emulator_endpoint, "cloudformation", _region(spec))
-        name = f"candlefish-production-{key}"
-        parameters = [{"ParameterKey": k, "ParameterValue": _value(k, v, outputs)}
-                      for k, v in spec.get("parameters", {}).items()]
+        results[key] = {"status": "FAILED", "error": None, "region": _region(spec),
+                        "name": f"candlefish-production-{key}"}
         try:
-            results[key] = {"status": "FAILED", "error": None, "region": _region(spec), "name": name}
-            cloudformation.create_stack(StackName=name, Parameters=parameters,
-                                        TemplateBody=(TEMPLATES / "templates" / spec["template"]).read_text(),
-                                        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
-            stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
-            outputs[key] = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-            results[key]["status"] = stack["StackStatus"]
+            results[key]["status"] = _deploy(endpoint, key, spec, outputs)
         except Exception as error:  # noqa: BLE001 - reported per stack by the tests below
             results[key]["error"] = f"{type(error).__name__}: {error}"[:2000]
-    results["_config"] = config
-    results["_outputs"] = outputs
-    results["_endpoint"] = emulator_endpoint
     return results
+
+
+def _deploy(endpoint: str, key: str, spec: dict[str, Any], outputs: dict[str, dict[str, str]]) -> str:
+    cloudformation = fast_fail_client(endpoint, "cloudformation", _region(spec))
+    name = f"candlefish-production-{key}"
+    parameters = [{"ParameterKey": k, "ParameterValue": _value(k, v, outputs)}
+                  for k, v in spec.get("parameters", {}).items()]
+    cloudformation.create_stack(StackName=name, Parameters=parameters,
+                                TemplateBody=(TEMPLATES / "templates" / spec["template"]).read_text(),
+                                Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    outputs[key] = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return stack["StackStatus"]
+
+
+@pytest.fixture(scope="module")
+def _deployment(emulator_endpoint: str) -> dict[str, Any]:
+    return deploy_all(emulator_endpoint)
+
+
+@pytest.fixture
+def deployed(_deployment: dict[str, Any]) -> dict[str, Any]:
+    """The deployment; redone if a test of another module (run in between, e.g. by xdist) reset the emulator."""
+    cloudformation = fast_fail_client(_deployment["_endpoint"], "cloudformation")
+    names = {s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"]}
+    if _deployment["dns"]["name"] not in names:
+        _deployment.update(deploy_all(_deployment["_endpoint"]))
+    return _deployment
 
 
 @pytest.mark.parametrize("key", ORDER)
