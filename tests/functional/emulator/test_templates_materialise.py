@@ -248,3 +248,31 @@ def test_data_tables_have_point_in_time_recovery(deployed):
         backups = client("dynamodb").describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
         assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
     assert tables
+
+
+def test_monitoring_latency_alarms_keep_percentiles_and_targets(deployed):
+    client, resources = _stack_resources(deployed, "monitoring")
+    names = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::CloudWatch::Alarm"]
+    alarms = {a["AlarmName"]: a for a in client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]}
+    p50 = alarms["production-candlefish-api-latency-p50"]
+    assert (p50["ExtendedStatistic"], p50["Threshold"]) == ("p50", 50.0)
+    dimensions = {d["Name"]: d["Value"] for d in p50["Dimensions"]}
+    assert dimensions == {"ApiName": deployed["_outputs"]["api"]["RestApiName"], "Stage": "api"}
+
+
+def test_parameter_change_updates_the_web_acl_in_place(deployed):
+    """Last: it changes the security stack (a redeploy of the CLI with a new rate limit)."""
+    client, resources = _stack_resources(deployed, "security")
+    [acl_id] = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::WAFv2::WebACL"]
+    spec = deployed["_config"]["stacks"]["security"]
+    parameters = [{"ParameterKey": k, "ParameterValue": _value(k, v, deployed["_outputs"])}
+                  for k, v in spec["parameters"].items() if k != "GlobalRateLimit"]
+    client("cloudformation").update_stack(
+        StackName=deployed["security"]["name"], UsePreviousTemplate=True, Capabilities=["CAPABILITY_IAM"],
+        Parameters=[*parameters, {"ParameterKey": "GlobalRateLimit", "ParameterValue": "2500"}])
+
+    name, resource_id, scope = acl_id.split("|")
+    acl = client("wafv2").get_web_acl(Name=name, Scope=scope, Id=resource_id)["WebACL"]
+    limits = [r["Statement"]["RateBasedStatement"]["Limit"] for r in acl["Rules"]
+              if "RateBasedStatement" in r["Statement"]]
+    assert 2500 in limits and 10000 not in limits
