@@ -136,3 +136,19 @@ def test_delete_removes_distribution_and_access_control(stack, cloudfront):
     assert distribution_id not in [d["Id"] for d in listed]
     with pytest.raises(cloudfront.exceptions.NoSuchOriginAccessControl):
         cloudfront.get_origin_access_control(Id=control_id)
+
+
+def test_api_update_keeps_lambda_associations(stack, cloudfront):
+    """The CLI wires edge functions with UpdateDistribution; moto alone dropped the associations."""
+    stack.create(TEMPLATE)
+    distribution_id = stack.outputs()["DistributionId"]
+    response = cloudfront.get_distribution_config(Id=distribution_id)
+    config = response["DistributionConfig"]
+    config["DefaultCacheBehavior"]["LambdaFunctionAssociations"] = {"Quantity": 1, "Items": [
+        {"LambdaFunctionARN": EDGE_ARN, "EventType": "viewer-response", "IncludeBody": False}]}
+
+    cloudfront.update_distribution(Id=distribution_id, IfMatch=response["ETag"], DistributionConfig=config)
+
+    default = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]["DefaultCacheBehavior"]
+    assert default["LambdaFunctionAssociations"]["Items"][0]["EventType"] == "viewer-response"
+    assert default["FunctionAssociations"]["Items"][0]["FunctionARN"] == VIEWER_FN_ARN

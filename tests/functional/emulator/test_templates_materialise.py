@@ -21,7 +21,9 @@ from candlefish_ops.local.extensions import not_emulated
 from .conftest import fast_fail_client
 
 
-TEMPLATES = Path("/work/wt/templates")
+_REPOSITORY = Path(__file__).resolve().parents[3]
+# The repository's own templates/ and config/ once merged; until then the templates worktree.
+TEMPLATES = _REPOSITORY if (_REPOSITORY / "config" / "production.yaml").exists() else Path("/work/wt/templates")
 ORDER = ["dns", "network", "replica", "storage", "security", "api", "compute", "data", "monitoring", "edge"]
 NOT_EMULATED = {
     "dns": {"AWS::Route53::DNSSEC", "AWS::Route53::KeySigningKey"},
