@@ -6,9 +6,9 @@ and passes `{{resolve:secretsmanager:...}}` / `{{resolve:ssm:...}}` through as l
 Fn::Cidr as AWS does (the first `count` subnets with `cidrBits` host bits), dynamic references from the
 emulator's own Secrets Manager and SSM Parameter Store (a missing secret, key or parameter fails the stack,
 as on AWS). `Fn::GetAtt` of a not-emulated resource yields nothing, as moto's `Ref` of one does (the
-property holding it is left out) instead of failing CreateStack. It also fixes moto's YAML short form of GetAtt: `!GetAtt Res.Attr.Sub` splits at the first dot
-only (moto split at every dot) and `!GetAtt [Res, Attr]` yields strings (moto kept YAML nodes, which broke
-CreateStack).
+property holding it is left out) instead of failing CreateStack.
+It also fixes moto's YAML short form of GetAtt: `!GetAtt Res.Attr.Sub` splits at the first dot only (moto
+split at every dot) and `!GetAtt [Res, Attr]` yields strings (moto kept YAML nodes, breaking CreateStack).
 """
 
 from __future__ import annotations
