@@ -107,8 +107,9 @@ def _deployment(emulator_endpoint: str) -> dict[str, Any]:
 def deployed(_deployment: dict[str, Any]) -> dict[str, Any]:
     """The deployment; redone if a test of another module (run in between, e.g. by xdist) reset the emulator."""
     cloudformation = fast_fail_client(_deployment["_endpoint"], "cloudformation")
-    names = {s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"]}
-    if _deployment["dns"]["name"] not in names:
+    live = {s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"]
+            if s["StackStatus"] != "DELETE_COMPLETE"}
+    if _deployment["network"]["name"] not in live or _deployment["dns"]["name"] not in live:
         _deployment.update(deploy_all(_deployment["_endpoint"]))
     return _deployment
 
@@ -278,3 +279,25 @@ def test_parameter_change_updates_the_web_acl_in_place(deployed):
     limits = [r["Statement"]["RateBasedStatement"]["Limit"] for r in acl["Rules"]
               if "RateBasedStatement" in r["Statement"]]
     assert 2500 in limits and 10000 not in limits
+
+
+# moto's EC2 models for route tables, routes, subnet associations, gateway attachments, NAT gateways, EIPs,
+# VPC endpoints and flow logs cannot be deleted through CloudFormation, so the network stack is left alone.
+DELETABLE = [key for key in ORDER if key != "network"]
+
+
+def test_stacks_delete_in_reverse_order_keeping_retained_resources(deployed):
+    """Last: deletes the stacks. Retained buckets (DeletionPolicy: Retain) outlive their stack, as on AWS."""
+    static_assets = deployed["_outputs"]["storage"]["StaticAssetsBucketName"]
+    edge_client, edge_resources = _stack_resources(deployed, "edge")
+    [distribution] = [r["PhysicalResourceId"] for r in edge_resources
+                      if r["ResourceType"] == "AWS::CloudFront::Distribution"]
+    for key in reversed(DELETABLE):
+        cloudformation = fast_fail_client(deployed["_endpoint"], "cloudformation", deployed[key]["region"])
+        stack_id = cloudformation.describe_stacks(StackName=deployed[key]["name"])["Stacks"][0]["StackId"]
+        cloudformation.delete_stack(StackName=deployed[key]["name"])
+        assert cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+    listed = edge_client("cloudfront").list_distributions()["DistributionList"].get("Items") or []
+    assert distribution not in [d["Id"] for d in listed]
+    assert static_assets in [b["Name"] for b in edge_client("s3").list_buckets()["Buckets"]]
