@@ -4,8 +4,10 @@ moto publishes the version but its model has no physical id, so `Ref` yields the
 of the version ARN that Lambda@Edge associations need; it has no Fn::GetAtt, no update and no delete.
 `install()` adds them: Ref = GetAtt FunctionArn = the qualified version ARN, GetAtt Version = the number;
 an update publishes again (versions are immutable, so AWS replaces them); delete removes the version.
-Also: moto's AWS::Lambda::Function update crashes on inline `Code.ZipFile` (it expects a base64 zip there,
-while its create zips the inline source); the update is made to zip it the same way.
+Also for AWS::Lambda::Function: moto's create ignores Architectures, TracingConfig, KmsKeyArn,
+EphemeralStorage and Tags (get_function then shows x86_64 and PassThrough tracing), and its update crashes
+on inline `Code.ZipFile` (it expects a base64 zip there, while its create zips the inline source); the
+create is wrapped to apply those properties, the update zips inline code and applies them too.
 """
 
 from __future__ import annotations
@@ -61,6 +63,21 @@ def _delete(self: Any, account_id: str, region_name: str) -> None:
         pass  # the function (and with it every version) is already gone
 
 
+def apply_function_properties(function: Any, props: dict[str, Any]) -> None:
+    """The function properties moto's CloudFormation model leaves at their defaults."""
+    function.architectures = list(props.get("Architectures") or ["x86_64"])
+    function.tracing_config = dict(props.get("TracingConfig") or {"Mode": "PassThrough"})
+    function.kms_key_arn = props.get("KmsKeyArn")
+    function.ephemeral_storage = int((props.get("EphemeralStorage") or {}).get("Size", 512))
+    function.tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags", [])}
+
+
+def _after_function_create(function: Any, resource_name: str, cloudformation_json: dict[str, Any],
+                           account_id: str, region_name: str, **kwargs: Any) -> Any:
+    apply_function_properties(function, cloudformation_json.get("Properties") or {})
+    return function
+
+
 def _update_function(cls: type, original_resource: Any, new_resource_name: str,
                      cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
     import base64
@@ -71,6 +88,7 @@ def _update_function(cls: type, original_resource: Any, new_resource_name: str,
         code["ZipFile"] = base64.b64encode(cls._create_zipfile_from_plaintext_code(code["ZipFile"])).decode()
     original_resource.update_configuration(props)
     original_resource.update_function_code(code)
+    apply_function_properties(original_resource, props)
     return original_resource
 
 
@@ -85,4 +103,5 @@ def install() -> None:
     LambdaVersion.get_cfn_attribute = _get_cfn_attribute  # type: ignore[attr-defined]
     LambdaVersion.update_from_cloudformation_json = classmethod(_update)  # type: ignore[method-assign,assignment]
     LambdaVersion.delete = _delete  # type: ignore[attr-defined]
+    wrap_classmethod(LambdaFunction, "create_from_cloudformation_json", _after_function_create)
     LambdaFunction.update_from_cloudformation_json = classmethod(_update_function)  # type: ignore[method-assign,assignment]

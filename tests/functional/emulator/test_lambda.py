@@ -13,7 +13,9 @@ TEMPLATE = {
                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}}},
         "Resize": {"Type": "AWS::Lambda::Function", "Properties": {
             "FunctionName": "image-resize", "Runtime": "python3.12", "Handler": "index.handler",
-            "Role": {"Fn::GetAtt": ["Role", "Arn"]}, "Code": {"ZipFile": "def handler(e, c):\n    return e\n"}}},
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]}, "Code": {"ZipFile": "def handler(e, c):\n    return e\n"},
+            "Architectures": ["arm64"], "TracingConfig": {"Mode": "Active"}, "ReservedConcurrentExecutions": 200,
+            "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k", "Tags": [{"Key": "service", "Value": "edge"}]}},
         "ResizeVersion": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Resize"}}},
     },
     "Outputs": {
@@ -56,3 +58,16 @@ def test_delete_removes_function_and_versions(stack, awslambda):
     stack.create(TEMPLATE)
     stack.delete()
     assert "image-resize" not in [f["FunctionName"] for f in awslambda.list_functions()["Functions"]]
+
+
+def test_function_keeps_architecture_tracing_key_concurrency_and_tags(stack, awslambda):
+    stack.create(TEMPLATE)
+
+    function = awslambda.get_function(FunctionName="image-resize")
+    configuration = function["Configuration"]
+    assert configuration["Architectures"] == ["arm64"] and configuration["TracingConfig"] == {"Mode": "Active"}
+    assert configuration["KMSKeyArn"].endswith("key/k")
+    assert function["Concurrency"] == {"ReservedConcurrentExecutions": 200}
+    assert function["Tags"] == {"service": "edge"}
+    published = awslambda.get_function(FunctionName=stack.outputs()["VersionRef"])["Configuration"]
+    assert published["Architectures"] == ["arm64"]
