@@ -281,18 +281,13 @@ def test_parameter_change_updates_the_web_acl_in_place(deployed):
     assert 2500 in limits and 10000 not in limits
 
 
-# moto's EC2 models for route tables, routes, subnet associations, gateway attachments, NAT gateways, EIPs,
-# VPC endpoints and flow logs cannot be deleted through CloudFormation, so the network stack is left alone.
-DELETABLE = [key for key in ORDER if key != "network"]
-
-
 def test_stacks_delete_in_reverse_order_keeping_retained_resources(deployed):
     """Last: deletes the stacks. Retained buckets (DeletionPolicy: Retain) outlive their stack, as on AWS."""
     static_assets = deployed["_outputs"]["storage"]["StaticAssetsBucketName"]
     edge_client, edge_resources = _stack_resources(deployed, "edge")
     [distribution] = [r["PhysicalResourceId"] for r in edge_resources
                       if r["ResourceType"] == "AWS::CloudFront::Distribution"]
-    for key in reversed(DELETABLE):
+    for key in reversed(ORDER):
         cloudformation = fast_fail_client(deployed["_endpoint"], "cloudformation", deployed[key]["region"])
         stack_id = cloudformation.describe_stacks(StackName=deployed[key]["name"])["Stacks"][0]["StackId"]
         cloudformation.delete_stack(StackName=deployed[key]["name"])
@@ -301,3 +296,5 @@ def test_stacks_delete_in_reverse_order_keeping_retained_resources(deployed):
     listed = edge_client("cloudfront").list_distributions()["DistributionList"].get("Items") or []
     assert distribution not in [d["Id"] for d in listed]
     assert static_assets in [b["Name"] for b in edge_client("s3").list_buckets()["Buckets"]]
+    vpcs = edge_client("ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["false"]}])["Vpcs"]
+    assert vpcs == []
