@@ -4,13 +4,15 @@ The secret is created in moto's Secrets Manager backend (describe_secret / get_s
 description, KMS key, tags and value: SecretString, or one generated from GenerateSecretString by moto's own
 get_random_password (length and character classes honoured; SecretStringTemplate + GenerateStringKey give
 a JSON document). Ref = GetAtt Id = the secret's ARN. Delete is immediate (no recovery window), as
-CloudFormation's. AWS::SecretsManager::RotationSchedule is not registered: moto's rotation invokes the
-rotation Lambda, which needs Docker.
+CloudFormation's. AWS::SecretsManager::RotationSchedule records the schedule on the secret (describe_secret
+shows RotationEnabled, the Lambda ARN, the rules and the next rotation date) but does not rotate: moto's
+rotation would invoke the rotation Lambda, which needs Docker. HostedRotationLambda is not supported.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from moto.core.common_models import CloudFormationModel
@@ -102,3 +104,47 @@ class CfnSecret(BackendHandle, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         _backend(account_id, region_name).delete_secret(self.arn, None, True)
+
+
+class CfnRotationSchedule(BackendHandle, CloudFormationModel):
+    """AWS::SecretsManager::RotationSchedule: Ref = the secret's ARN."""
+
+    def __init__(self, secret_arn: str) -> None:
+        self.secret_arn = secret_arn
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.secret_arn
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SecretsManager::RotationSchedule"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnRotationSchedule:
+        props = properties_of(cloudformation_json)
+        if "HostedRotationLambda" in props:
+            raise ValueError("HostedRotationLambda is not emulated: give RotationLambdaARN")
+        secret = _backend(account_id, region_name).secrets[props["SecretId"]]
+        days = int((props.get("RotationRules") or {}).get("AutomaticallyAfterDays", 30))
+        secret.rotation_requested, secret.rotation_enabled = True, True
+        secret.rotation_lambda_arn = props.get("RotationLambdaARN", "")
+        secret.auto_rotate_after_days = days
+        secret.next_rotation_date = int(time.time()) + days * 86400
+        return cls(secret.arn)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: CfnRotationSchedule, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> CfnRotationSchedule:
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _backend(account_id, region_name)
+        if self.secret_arn in backend.secrets:
+            secret = backend.secrets[self.secret_arn]
+            secret.rotation_enabled, secret.next_rotation_date = False, None

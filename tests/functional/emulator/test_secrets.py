@@ -59,3 +59,17 @@ def test_update_and_delete(stack, secrets):
 
     stack.delete()
     assert secrets.list_secrets()["SecretList"] == []
+
+
+def test_rotation_schedule_is_recorded_on_the_secret(stack, secrets):
+    template = {"Resources": {
+        "Plain": TEMPLATE["Resources"]["Plain"],
+        "Rotation": {"Type": "AWS::SecretsManager::RotationSchedule", "Properties": {
+            "SecretId": {"Ref": "Plain"}, "RotationLambdaARN": "arn:aws:lambda:us-east-1:123456789012:function:rotate",
+            "RotationRules": {"AutomaticallyAfterDays": 30}}}}}
+    stack.create(template)
+
+    described = secrets.describe_secret(SecretId="plain")
+    assert described["RotationEnabled"] is True and described["RotationRules"] == {"AutomaticallyAfterDays": 30}
+    assert described["RotationLambdaARN"].endswith(":function:rotate") and "NextRotationDate" in described
+    assert secrets.get_secret_value(SecretId="plain")["SecretString"] == "v1"  # scheduled, not rotated
