@@ -1,4 +1,4 @@
-"""ElastiCache in CloudFormation: AWS::ElastiCache::SubnetGroup and AWS::ElastiCache::ReplicationGroup.
+"""ElastiCache in CloudFormation: SubnetGroup, ReplicationGroup and CacheCluster.
 
 Created in moto's ElastiCache backend (describe_cache_subnet_groups / describe_replication_groups see
 them): the subnet group's description and subnets; the replication group's engine and version, node type,
@@ -149,3 +149,60 @@ class CfnReplicationGroup(BackendHandle, CloudFormationModel):
         if self.group_id in backend.replication_groups:
             backend.delete_replication_group(self.group_id, False)
             backend.replication_groups.pop(self.group_id, None)  # CloudFormation waits until it is gone
+
+
+def _cache_cluster_arguments(cluster_id: str, props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cache_cluster_id": cluster_id, "replication_group_id": None, "az_mode": props.get("AZMode"),
+        "preferred_availability_zone": props.get("PreferredAvailabilityZone"),
+        "num_cache_nodes": _int(props.get("NumCacheNodes")), "cache_node_type": props.get("CacheNodeType"),
+        "engine": props.get("Engine"), "engine_version": props.get("EngineVersion"),
+        "cache_parameter_group_name": props.get("CacheParameterGroupName"),
+        "cache_subnet_group_name": props.get("CacheSubnetGroupName"),
+        "transit_encryption_enabled": _bool(props.get("TransitEncryptionEnabled", False)),
+        "network_type": props.get("NetworkType"), "ip_discovery": props.get("IpDiscovery"),
+        "snapshot_name": props.get("SnapshotName"), "preferred_maintenance_window": props.get("PreferredMaintenanceWindow"),
+        "port": _int(props.get("Port")), "notification_topic_arn": props.get("NotificationTopicArn"),
+        "auto_minor_version_upgrade": _bool(props.get("AutoMinorVersionUpgrade", True)),
+        "snapshot_retention_limit": _int(props.get("SnapshotRetentionLimit")),
+        "snapshot_window": props.get("SnapshotWindow"), "auth_token": None, "outpost_mode": props.get("OutpostMode"),
+        "preferred_outpost_arn": props.get("PreferredOutpostArn"),
+        "preferred_availability_zones": props.get("PreferredAvailabilityZones"),
+        "cache_security_group_names": props.get("CacheSecurityGroupNames"),
+        "security_group_ids": props.get("VpcSecurityGroupIds"), "tags": tag_list(props.get("Tags")),
+        "snapshot_arns": props.get("SnapshotArns"), "preferred_outpost_arns": props.get("PreferredOutpostArns"),
+        "log_delivery_configurations": props.get("LogDeliveryConfigurations"),
+        "cache_node_ids_to_remove": None, "cache_node_ids_to_reboot": None,
+    }
+
+
+class CfnCacheCluster(BackendHandle, CloudFormationModel):
+    """AWS::ElastiCache::CacheCluster: Ref = the cluster id. Any change replaces."""
+
+    def __init__(self, cluster_id: str) -> None:
+        self.cluster_id = cluster_id
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.cluster_id
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ElastiCache::CacheCluster"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "ClusterName"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnCacheCluster:
+        props = properties_of(cloudformation_json)
+        cluster = _backend(account_id, region_name).create_cache_cluster(
+            **_cache_cluster_arguments(resource_name.lower(), props))
+        return cls(cluster.cache_cluster_id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _backend(account_id, region_name).cache_clusters.pop(self.cluster_id, None)

@@ -35,3 +35,15 @@ def test_replication_group_is_readable_and_deleted(stack, client):
 
     stack.delete()
     assert elasticache.describe_replication_groups()["ReplicationGroups"] == []
+
+
+def test_cache_cluster_is_readable_and_deleted(stack, client):
+    elasticache = client("elasticache")
+    stack.create({"Resources": {"Memcached": {"Type": "AWS::ElastiCache::CacheCluster", "Properties": {
+        "ClusterName": "sessions", "Engine": "memcached", "CacheNodeType": "cache.t4g.small", "NumCacheNodes": 2}}}})
+
+    [cluster] = elasticache.describe_cache_clusters(CacheClusterId="sessions")["CacheClusters"]
+    assert (cluster["Engine"], cluster["CacheNodeType"], cluster["NumCacheNodes"]) == ("memcached", "cache.t4g.small", 2)
+
+    stack.delete()
+    assert elasticache.describe_cache_clusters()["CacheClusters"] == []
