@@ -5,7 +5,8 @@ them): the subnet group's description and subnets; the replication group's engin
 node count or shards, failover and Multi-AZ, subnet and security groups, encryption at rest and in transit,
 KMS key, auth token, snapshot retention, maintenance window, port and tags. Ref = the name / id; GetAtt
 PrimaryEndPoint.Address/.Port, ReaderEndPoint.Address/.Port, ConfigurationEndPoint.Address/.Port.
-Any change replaces.
+The cache cluster (describe_cache_clusters) keeps its engine and version, node type and count, AZ mode,
+subnet and security groups, transit encryption, snapshot settings and tags. Any change replaces.
 """
 
 from __future__ import annotations
