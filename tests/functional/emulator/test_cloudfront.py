@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -152,3 +153,27 @@ def test_api_update_keeps_lambda_associations(stack, cloudfront):
     default = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]["DefaultCacheBehavior"]
     assert default["LambdaFunctionAssociations"]["Items"][0]["EventType"] == "viewer-response"
     assert default["FunctionAssociations"]["Items"][0]["FunctionARN"] == VIEWER_FN_ARN
+
+
+def test_change_sets_materialise_and_update_the_distribution(stack, cloudfront):
+    """The CLI deploys through change sets: executing them goes through the same models."""
+    cloudformation = stack.cloudformation
+    waiter = cloudformation.get_waiter("change_set_create_complete")
+    cloudformation.create_change_set(StackName=stack.name, ChangeSetName="create", ChangeSetType="CREATE",
+                                     TemplateBody=json.dumps(TEMPLATE))
+    waiter.wait(StackName=stack.name, ChangeSetName="create", WaiterConfig={"Delay": 1})
+    cloudformation.execute_change_set(StackName=stack.name, ChangeSetName="create")
+    distribution_id = stack.physical_id("Cdn")
+    assert cloudfront.get_distribution(Id=distribution_id)["Distribution"]["DistributionConfig"]["Aliases"][
+        "Quantity"] == 2
+
+    changed = copy.deepcopy(TEMPLATE)
+    changed["Resources"]["Cdn"]["Properties"]["DistributionConfig"]["Aliases"] = ["cdn.candlefish.ai"]
+    cloudformation.create_change_set(StackName=stack.name, ChangeSetName="update", ChangeSetType="UPDATE",
+                                     TemplateBody=json.dumps(changed))
+    waiter.wait(StackName=stack.name, ChangeSetName="update", WaiterConfig={"Delay": 1})
+    cloudformation.execute_change_set(StackName=stack.name, ChangeSetName="update")
+
+    assert stack.physical_id("Cdn") == distribution_id
+    config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+    assert config["Aliases"]["Items"] == ["cdn.candlefish.ai"]
