@@ -288,8 +288,124 @@ def _delete_deployment(self: Any, account_id: str, region_name: str) -> None:
         api.deployments.pop(self.id, None)
 
 
+# --- moto's RestApi and Resource ----------------------------------------------------------------------------------
+
+def _configure_rest_api(api: Any, props: dict[str, Any]) -> None:
+    """The RestApi properties moto's model ignores (or keeps in CloudFormation's shape)."""
+    import json
+
+    api.name, api.description = props["Name"], props.get("Description", "")
+    endpoint = props.get("EndpointConfiguration") or {"Types": ["EDGE"]}
+    api.endpoint_configuration = {"types": list(endpoint.get("Types", ["EDGE"]))}
+    if endpoint.get("VpcEndpointIds"):
+        api.endpoint_configuration["vpcEndpointIds"] = list(endpoint["VpcEndpointIds"])
+    api.api_key_source = props.get("ApiKeySourceType", "HEADER")
+    api.binaryMediaTypes = list(props.get("BinaryMediaTypes", []))
+    policy = props.get("Policy")
+    api.policy = policy if policy is None or isinstance(policy, str) else json.dumps(policy)
+    api.disableExecuteApiEndpoint = _bool(props.get("DisableExecuteApiEndpoint", False))
+    size = props.get("MinimumCompressionSize")
+    api.minimum_compression_size = None if size is None else int(size)
+    api.tags = tag_dict(props.get("Tags"))
+
+
+def _after_rest_api(api: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                    region_name: str, **kwargs: Any) -> Any:
+    _configure_rest_api(api, properties_of(cloudformation_json))
+    return api
+
+
+def _update_rest_api(cls: type, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+                     account_id: str, region_name: str) -> Any:
+    _configure_rest_api(original_resource, properties_of(cloudformation_json))
+    return original_resource
+
+
+def _delete_rest_api(self: Any, account_id: str, region_name: str) -> None:
+    _backend(account_id, region_name).apis.pop(self.id, None)
+
+
+def _update_resource(cls: type, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+                     account_id: str, region_name: str) -> Any:
+    props = properties_of(cloudformation_json)
+    if (props["ParentId"], props["PathPart"]) == (original_resource.parent_id, original_resource.path_part):
+        return original_resource
+    _delete_resource(original_resource, account_id, region_name)
+    return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+
+def _delete_resource(self: Any, account_id: str, region_name: str) -> None:
+    api = _backend(account_id, region_name).apis.get(self.api_id)
+    if api is not None:
+        api.resources.pop(self.id, None)
+
+
+# --- moto's Method ----------------------------------------------------------------------------------------------
+
+def _put_integration(backend: Any, props: dict[str, Any]) -> None:
+    integration = props.get("Integration")
+    if not integration:
+        return
+    target = {"function_id": props["RestApiId"], "resource_id": props["ResourceId"], "method_type": props["HttpMethod"]}
+    timeout = integration.get("TimeoutInMillis")
+    backend.put_integration(
+        **target, integration_type=integration["Type"], uri=integration.get("Uri"),
+        integration_method=integration.get("IntegrationHttpMethod"), credentials=integration.get("Credentials"),
+        request_templates=integration.get("RequestTemplates"), passthrough_behavior=integration.get("PassthroughBehavior"),
+        cache_namespace=integration.get("CacheNamespace"), timeout_in_millis=None if timeout is None else str(timeout),
+        request_parameters=integration.get("RequestParameters"), content_handling=integration.get("ContentHandling"),
+        connection_type=integration.get("ConnectionType"))
+    for response in integration.get("IntegrationResponses", []):
+        backend.put_integration_response(
+            **target, status_code=str(response["StatusCode"]), selection_pattern=response.get("SelectionPattern"),
+            response_templates=response.get("ResponseTemplates"), response_parameters=response.get("ResponseParameters"),
+            content_handling=response.get("ContentHandling"))
+
+
+def _create_method(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                   region_name: str, **kwargs: Any) -> Any:
+    props = properties_of(cloudformation_json)
+    backend = _backend(account_id, region_name)
+    method = backend.put_method(
+        function_id=props["RestApiId"], resource_id=props["ResourceId"], method_type=props["HttpMethod"],
+        authorization_type=props.get("AuthorizationType", "NONE"), api_key_required=_bool(props.get("ApiKeyRequired", False)),
+        request_parameters=props.get("RequestParameters"), request_models=props.get("RequestModels"),
+        operation_name=props.get("OperationName"), authorizer_id=props.get("AuthorizerId"),
+        authorization_scopes=props.get("AuthorizationScopes"), request_validator_id=props.get("RequestValidatorId"))
+    for response in props.get("MethodResponses", []):
+        backend.put_method_response(props["RestApiId"], props["ResourceId"], props["HttpMethod"],
+                                    str(response["StatusCode"]), response.get("ResponseModels"),
+                                    response.get("ResponseParameters"))
+    _put_integration(backend, props)
+    method.rest_api_id, method.resource_id = props["RestApiId"], props["ResourceId"]
+    return method
+
+
+def _update_method(cls: type, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+                   account_id: str, region_name: str) -> Any:
+    _delete_method(original_resource, account_id, region_name)
+    return _create_method(cls, new_resource_name, cloudformation_json, account_id, region_name)
+
+
+def _delete_method(self: Any, account_id: str, region_name: str) -> None:
+    api = _backend(account_id, region_name).apis.get(getattr(self, "rest_api_id", None))
+    resource = api.resources.get(self.resource_id) if api is not None else None
+    if resource is not None:
+        resource.resource_methods.pop(self.http_method, None)
+
+
 def install() -> None:
-    from moto.apigateway.models import Deployment
+    from moto.apigateway.models import Deployment, Method, Resource, RestAPI
+
+    wrap_classmethod(RestAPI, "create_from_cloudformation_json", _after_rest_api)
+    RestAPI.update_from_cloudformation_json = classmethod(_update_rest_api)  # type: ignore[method-assign,assignment]
+    RestAPI.delete = _delete_rest_api  # type: ignore[attr-defined]
+    Resource.update_from_cloudformation_json = classmethod(_update_resource)  # type: ignore[method-assign,assignment]
+    Resource.delete = _delete_resource  # type: ignore[attr-defined]
+
+    Method.create_from_cloudformation_json = classmethod(_create_method)  # type: ignore[method-assign,assignment]
+    Method.update_from_cloudformation_json = classmethod(_update_method)  # type: ignore[method-assign,assignment]
+    Method.delete = _delete_method  # type: ignore[attr-defined]
 
     wrap_classmethod(Deployment, "create_from_cloudformation_json", _after_deployment_create)
     Deployment.physical_resource_id = property(_deployment_physical_id)  # type: ignore[attr-defined]

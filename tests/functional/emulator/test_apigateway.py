@@ -9,7 +9,9 @@ import pytest
 LAMBDA_URI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:h/invocations"
 REST = {
     "Resources": {
-        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "candlefish-api"}},
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {
+            "Name": "candlefish-api", "EndpointConfiguration": {"Types": ["REGIONAL"]}, "ApiKeySourceType": "HEADER",
+            "Tags": [{"Key": "service", "Value": "api"}]}},
         "Metrics": {"Type": "AWS::ApiGateway::Resource", "Properties": {
             "RestApiId": {"Ref": "Api"}, "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "metrics"}},
         "MetricsGet": {"Type": "AWS::ApiGateway::Method", "Properties": {
@@ -62,6 +64,8 @@ def test_stage_is_readable_with_its_settings(stack, apigateway):
     assert settings["*/*"]["loggingLevel"] == "ERROR"
     assert settings["~1metrics/GET"]["cachingEnabled"] is True and settings["~1metrics/GET"]["cacheTtlInSeconds"] == 60
     assert apigateway.get_account()["cloudwatchRoleArn"].endswith("role/apigw-logs")
+    api = apigateway.get_rest_api(restApiId=outputs["ApiId"])
+    assert api["endpointConfiguration"]["types"] == ["REGIONAL"] and api["tags"] == {"service": "api"}
 
 
 def test_usage_plan_and_key(stack, apigateway):
@@ -91,6 +95,7 @@ def test_update_and_delete(stack, apigateway):
 
     stack.delete()
     assert apigateway.get_usage_plans()["items"] == [] and apigateway.get_api_keys()["items"] == []
+    assert apigateway.get_rest_apis()["items"] == []
 
 
 WEBSOCKET = {
@@ -154,3 +159,30 @@ def test_websocket_update_keeps_ids_and_delete_removes_api(stack, apigatewayv2):
 
     stack.delete()
     assert apigatewayv2.get_apis()["Items"] == []
+
+
+def test_mock_method_with_parameters_and_responses(stack, apigateway):
+    template = copy.deepcopy(REST)
+    template["Resources"] = {key: template["Resources"][key] for key in ("Api", "Metrics")}
+    template["Resources"]["Options"] = {"Type": "AWS::ApiGateway::Method", "Properties": {
+        "RestApiId": {"Ref": "Api"}, "ResourceId": {"Ref": "Metrics"}, "HttpMethod": "OPTIONS",
+        "AuthorizationType": "NONE", "ApiKeyRequired": True,
+        "RequestParameters": {"method.request.header.Origin": False},
+        "MethodResponses": [{"StatusCode": "200", "ResponseParameters": {
+            "method.response.header.Access-Control-Allow-Origin": True}}],
+        "Integration": {"Type": "MOCK", "RequestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                        "IntegrationResponses": [{"StatusCode": "200", "ResponseParameters": {
+                            "method.response.header.Access-Control-Allow-Origin": "'*'"}}]}}}
+    stack.create(template)
+    api_id, resource_id = stack.physical_id("Api"), stack.physical_id("Metrics")
+
+    method = apigateway.get_method(restApiId=api_id, resourceId=resource_id, httpMethod="OPTIONS")
+    assert method["apiKeyRequired"] is True
+    assert method["requestParameters"] == {"method.request.header.Origin": False}
+    assert method["methodIntegration"]["type"] == "MOCK"
+    assert method["methodIntegration"]["integrationResponses"]["200"]["responseParameters"] == {
+        "method.response.header.Access-Control-Allow-Origin": "'*'"}
+    assert "200" in method["methodResponses"]
+
+    stack.delete()
+    assert apigateway.get_rest_apis()["items"] == []
