@@ -281,12 +281,26 @@ def test_parameter_change_updates_the_web_acl_in_place(deployed):
     assert 2500 in limits and 10000 not in limits
 
 
+def _disable_database_deletion_protection(deployed: dict[str, Any]) -> None:
+    """As an operator must on AWS: a protected DB instance stops its stack's deletion."""
+    spec = deployed["_config"]["stacks"]["data"]
+    parameters = [{"ParameterKey": k, "ParameterValue": _value(k, v, deployed["_outputs"])}
+                  for k, v in spec["parameters"].items() if k != "DeletionProtection"]
+    client, _ = _stack_resources(deployed, "data")
+    client("cloudformation").update_stack(
+        StackName=deployed["data"]["name"], UsePreviousTemplate=True, Capabilities=["CAPABILITY_IAM"],
+        Parameters=[*parameters, {"ParameterKey": "DeletionProtection", "ParameterValue": "false"}])
+    [database] = client("rds").describe_db_instances()["DBInstances"]
+    assert database["DeletionProtection"] is False
+
+
 def test_stacks_delete_in_reverse_order_keeping_retained_resources(deployed):
     """Last: deletes the stacks. Retained buckets (DeletionPolicy: Retain) outlive their stack, as on AWS."""
     static_assets = deployed["_outputs"]["storage"]["StaticAssetsBucketName"]
     edge_client, edge_resources = _stack_resources(deployed, "edge")
     [distribution] = [r["PhysicalResourceId"] for r in edge_resources
                       if r["ResourceType"] == "AWS::CloudFront::Distribution"]
+    _disable_database_deletion_protection(deployed)
     for key in reversed(ORDER):
         cloudformation = fast_fail_client(deployed["_endpoint"], "cloudformation", deployed[key]["region"])
         stack_id = cloudformation.describe_stacks(StackName=deployed[key]["name"])["Stacks"][0]["StackId"]
