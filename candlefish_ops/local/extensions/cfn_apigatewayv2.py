@@ -1,0 +1,270 @@
+"""API Gateway v2 (HTTP and WebSocket APIs) in CloudFormation: Api, Authorizer, Integration, Route, Stage.
+
+Created in moto's API Gateway v2 backend (get_api, get_authorizers, get_integrations, get_routes, get_stage
+see them), updated in place (ids kept). AWS::ApiGatewayV2::Deployment stays unregistered ("not emulated"):
+moto's API Gateway v2 has no deployments at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.common_models import CloudFormationModel
+
+from ._cfn import BackendHandle, properties_of, tag_dict
+
+
+def _backend(account_id: str, region_name: str) -> Any:
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    return apigatewayv2_backends[account_id][region_name]
+
+
+def _child_api(account_id: str, region_name: str, api_id: str) -> Any:
+    return _backend(account_id, region_name).apis.get(api_id)
+
+
+class CfnApi(BackendHandle, CloudFormationModel):
+    """AWS::ApiGatewayV2::Api: Ref = GetAtt ApiId; GetAtt ApiEndpoint."""
+
+    attributes = {"ApiId": "api_id", "ApiEndpoint": "api_endpoint"}
+
+    def __init__(self, api: Any) -> None:
+        self.api_id, self.api_endpoint = api.api_id, api.api_endpoint
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.api_id
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Api"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def _arguments(name: str, props: dict[str, Any]) -> dict[str, Any]:
+        return {"api_key_selection_expression": props.get("ApiKeySelectionExpression"),
+                "cors_configuration": _lower_keys(props.get("CorsConfiguration")), "description": props.get("Description"),
+                "disable_schema_validation": props.get("DisableSchemaValidation"),
+                "disable_execute_api_endpoint": props.get("DisableExecuteApiEndpoint"), "name": name,
+                "route_selection_expression": props.get("RouteSelectionExpression"),
+                "version": props.get("Version")}
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnApi:
+        props = properties_of(cloudformation_json)
+        api = _backend(account_id, region_name).create_api(
+            protocol_type=props["ProtocolType"], tags=tag_dict(props.get("Tags")), **cls._arguments(resource_name, props))
+        return cls(api)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: CfnApi, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> CfnApi:
+        props = properties_of(cloudformation_json)
+        _backend(account_id, region_name).update_api(
+            api_id=original_resource.api_id, **cls._arguments(new_resource_name, props))
+        return original_resource
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _backend(account_id, region_name).delete_api(self.api_id)
+
+
+class _ApiChild(BackendHandle):
+    """A resource of an API: Ref = its id; deleted from the API's collection `collection`."""
+
+    collection = ""
+
+    def __init__(self, api_id: str, resource_id: str) -> None:
+        self.api_id, self.resource_id = api_id, resource_id
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.resource_id
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        api = _child_api(account_id, region_name, self.api_id)
+        if api is not None:
+            getattr(api, self.collection).pop(self.resource_id, None)
+
+
+def _authorizer_arguments(props: dict[str, Any]) -> dict[str, Any]:
+    return {"auth_creds_arn": props.get("AuthorizerCredentialsArn"),
+            "auth_payload_format_version": props.get("AuthorizerPayloadFormatVersion"),
+            "auth_result_ttl": props.get("AuthorizerResultTtlInSeconds"), "authorizer_uri": props.get("AuthorizerUri"),
+            "authorizer_type": props["AuthorizerType"], "enable_simple_response": props.get("EnableSimpleResponses"),
+            "identity_source": props.get("IdentitySource"),
+            "identity_validation_expr": props.get("IdentityValidationExpression"),
+            "jwt_config": props.get("JwtConfiguration"), "name": props["Name"]}
+
+
+class CfnAuthorizer(_ApiChild, CloudFormationModel):
+    """AWS::ApiGatewayV2::Authorizer (GetAtt AuthorizerId)."""
+
+    collection = "authorizers"
+    attributes = {"AuthorizerId": "resource_id"}
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Authorizer"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnAuthorizer:
+        props = properties_of(cloudformation_json)
+        authorizer = _backend(account_id, region_name).create_authorizer(api_id=props["ApiId"],
+                                                                         **_authorizer_arguments(props))
+        return cls(props["ApiId"], authorizer.id)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: CfnAuthorizer, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> CfnAuthorizer:
+        props = properties_of(cloudformation_json)
+        _backend(account_id, region_name).update_authorizer(
+            api_id=original_resource.api_id, authorizer_id=original_resource.resource_id, **_authorizer_arguments(props))
+        return original_resource
+
+
+def _integration_arguments(props: dict[str, Any]) -> dict[str, Any]:
+    timeout = props.get("TimeoutInMillis")
+    return {"connection_id": props.get("ConnectionId"), "connection_type": props.get("ConnectionType"),
+            "content_handling_strategy": props.get("ContentHandlingStrategy"),
+            "credentials_arn": props.get("CredentialsArn"), "description": props.get("Description"),
+            "integration_method": props.get("IntegrationMethod"), "integration_subtype": props.get("IntegrationSubtype"),
+            "integration_type": props["IntegrationType"], "integration_uri": props.get("IntegrationUri"),
+            "passthrough_behavior": props.get("PassthroughBehavior"),
+            "payload_format_version": props.get("PayloadFormatVersion"),
+            "request_parameters": props.get("RequestParameters"), "request_templates": props.get("RequestTemplates"),
+            "response_parameters": props.get("ResponseParameters"),
+            "template_selection_expression": props.get("TemplateSelectionExpression"),
+            "timeout_in_millis": None if timeout is None else int(timeout), "tls_config": props.get("TlsConfig")}
+
+
+class CfnIntegration(_ApiChild, CloudFormationModel):
+    """AWS::ApiGatewayV2::Integration (GetAtt IntegrationId)."""
+
+    collection = "integrations"
+    attributes = {"IntegrationId": "resource_id"}
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Integration"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnIntegration:
+        props = properties_of(cloudformation_json)
+        integration = _backend(account_id, region_name).create_integration(api_id=props["ApiId"],
+                                                                           **_integration_arguments(props))
+        return cls(props["ApiId"], integration.id)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: CfnIntegration, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> CfnIntegration:
+        props = properties_of(cloudformation_json)
+        _backend(account_id, region_name).update_integration(
+            api_id=original_resource.api_id, integration_id=original_resource.resource_id,
+            **_integration_arguments(props))
+        return original_resource
+
+
+def _route_arguments(props: dict[str, Any]) -> dict[str, Any]:
+    return {"api_key_required": bool(props.get("ApiKeyRequired", False)),
+            "authorization_scopes": props.get("AuthorizationScopes"),
+            "authorization_type": props.get("AuthorizationType", "NONE"), "authorizer_id": props.get("AuthorizerId"),
+            "model_selection_expression": props.get("ModelSelectionExpression"),
+            "operation_name": props.get("OperationName"), "request_models": props.get("RequestModels"),
+            "request_parameters": props.get("RequestParameters"), "route_key": props["RouteKey"],
+            "route_response_selection_expression": props.get("RouteResponseSelectionExpression"),
+            "target": props.get("Target")}
+
+
+class CfnRoute(_ApiChild, CloudFormationModel):
+    """AWS::ApiGatewayV2::Route (GetAtt RouteId)."""
+
+    collection = "routes"
+    attributes = {"RouteId": "resource_id"}
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Route"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnRoute:
+        props = properties_of(cloudformation_json)
+        route = _backend(account_id, region_name).create_route(api_id=props["ApiId"], **_route_arguments(props))
+        return cls(props["ApiId"], route.route_id)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: CfnRoute, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> CfnRoute:
+        props = properties_of(cloudformation_json)
+        _backend(account_id, region_name).update_route(
+            api_id=original_resource.api_id, route_id=original_resource.resource_id, **_route_arguments(props))
+        return original_resource
+
+
+def _lower_keys(settings: dict[str, Any] | None) -> dict[str, Any] | None:
+    """CloudFormation's PascalCase settings in the API's camelCase."""
+    if settings is None:
+        return None
+    return {key[0].lower() + key[1:]: value for key, value in settings.items()}
+
+
+def _stage_config(name: str, props: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = {"stageName": name, "stageVariables": dict(props.get("StageVariables", {})),
+                              "tags": tag_dict(props.get("Tags")), "description": props.get("Description"),
+                              "autoDeploy": props.get("AutoDeploy"), "deploymentId": props.get("DeploymentId"),
+                              "accessLogSettings": _lower_keys(props.get("AccessLogSettings")),
+                              "routeSettings": {key: _lower_keys(value)
+                                                for key, value in (props.get("RouteSettings") or {}).items()}}
+    if "DefaultRouteSettings" in props:
+        config["defaultRouteSettings"] = _lower_keys(props["DefaultRouteSettings"])
+    return config
+
+
+class CfnV2Stage(_ApiChild, CloudFormationModel):
+    """AWS::ApiGatewayV2::Stage: Ref = the stage name; updates rewrite the stage's settings."""
+
+    collection = "stages"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Stage"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnV2Stage:
+        props = properties_of(cloudformation_json)
+        stage = _backend(account_id, region_name).create_stage(props["ApiId"], _stage_config(props["StageName"], props))
+        return cls(props["ApiId"], stage.name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: CfnV2Stage, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> CfnV2Stage:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)

@@ -1,0 +1,107 @@
+"""Lambda in CloudFormation: make AWS::Lambda::Version behave as on AWS.
+
+moto publishes the version but its model has no physical id, so `Ref` yields the logical id ("V") instead
+of the version ARN that Lambda@Edge associations need; it has no Fn::GetAtt, no update and no delete.
+`install()` adds them: Ref = GetAtt FunctionArn = the qualified version ARN, GetAtt Version = the number;
+an update publishes again (versions are immutable, so AWS replaces them); delete removes the version.
+Also for AWS::Lambda::Function: moto's create ignores Architectures, TracingConfig, KmsKeyArn,
+EphemeralStorage and Tags (get_function then shows x86_64 and PassThrough tracing), and its update crashes
+on inline `Code.ZipFile` (it expects a base64 zip there, while its create zips the inline source); the
+create is wrapped to apply those properties, the update zips inline code and applies them too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+_ATTRIBUTES = {"FunctionArn": "version_arn", "Version": "version"}
+
+
+def _backend(account_id: str, region_name: str) -> Any:
+    from moto.awslambda.models import lambda_backends
+
+    return lambda_backends[account_id][region_name]
+
+
+def _after_create(version: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                  region_name: str, **kwargs: Any) -> Any:
+    function_name = cloudformation_json["Properties"]["FunctionName"]
+    published = _backend(account_id, region_name).get_function(function_name, str(version.version))
+    version.version = str(version.version)
+    version.version_arn = published.function_arn
+    version.function_name = published.function_name
+    return version
+
+
+def _physical_resource_id(self: Any) -> str:
+    return self.version_arn
+
+
+def _has_cfn_attr(cls: type, attr: str) -> bool:
+    return attr in _ATTRIBUTES
+
+
+def _get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+    if attribute_name not in _ATTRIBUTES:
+        raise UnformattedGetAttTemplateException()
+    return getattr(self, _ATTRIBUTES[attribute_name])
+
+
+def _update(cls: type, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+            account_id: str, region_name: str) -> Any:
+    return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+
+def _delete(self: Any, account_id: str, region_name: str) -> None:
+    from moto.awslambda.exceptions import UnknownFunctionException
+
+    try:
+        _backend(account_id, region_name).delete_function(self.function_name, self.version)
+    except (UnknownFunctionException, KeyError, ValueError):
+        pass  # the function (and with it every version) is already gone
+
+
+def apply_function_properties(function: Any, props: dict[str, Any]) -> None:
+    """The function properties moto's CloudFormation model leaves at their defaults."""
+    function.architectures = list(props.get("Architectures") or ["x86_64"])
+    function.tracing_config = dict(props.get("TracingConfig") or {"Mode": "PassThrough"})
+    function.kms_key_arn = props.get("KmsKeyArn")
+    function.ephemeral_storage = int((props.get("EphemeralStorage") or {}).get("Size", 512))
+    function.tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags", [])}
+
+
+def _after_function_create(function: Any, resource_name: str, cloudformation_json: dict[str, Any],
+                           account_id: str, region_name: str, **kwargs: Any) -> Any:
+    apply_function_properties(function, cloudformation_json.get("Properties") or {})
+    return function
+
+
+def _update_function(cls: type, original_resource: Any, new_resource_name: str,
+                     cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
+    import base64
+
+    props = cloudformation_json["Properties"]
+    code = dict(props["Code"])
+    if "ZipFile" in code:
+        code["ZipFile"] = base64.b64encode(cls._create_zipfile_from_plaintext_code(code["ZipFile"])).decode()
+    original_resource.update_configuration(props)
+    original_resource.update_function_code(code)
+    apply_function_properties(original_resource, props)
+    return original_resource
+
+
+def install() -> None:
+    from moto.awslambda.models import LambdaFunction, LambdaVersion
+
+    from ._cfn import wrap_classmethod
+
+    wrap_classmethod(LambdaVersion, "create_from_cloudformation_json", _after_create)
+    LambdaVersion.physical_resource_id = property(_physical_resource_id)  # type: ignore[attr-defined]
+    LambdaVersion.has_cfn_attr = classmethod(_has_cfn_attr)  # type: ignore[method-assign,assignment]
+    LambdaVersion.get_cfn_attribute = _get_cfn_attribute  # type: ignore[attr-defined]
+    LambdaVersion.update_from_cloudformation_json = classmethod(_update)  # type: ignore[method-assign,assignment]
+    LambdaVersion.delete = _delete  # type: ignore[attr-defined]
+    wrap_classmethod(LambdaFunction, "create_from_cloudformation_json", _after_function_create)
+    LambdaFunction.update_from_cloudformation_json = classmethod(_update_function)  # type: ignore[method-assign,assignment]
