@@ -222,7 +222,7 @@ def test_edge_distribution_wires_aliases_waf_certificate_and_edge_functions(depl
     [distribution] = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::CloudFront::Distribution"]
     config = client("cloudfront").get_distribution_config(Id=distribution)["DistributionConfig"]
 
-    assert config["Aliases"]["Items"] == ["candlefish.ai", "www.candlefish.ai"]
+    assert config["Aliases"]["Items"] == ["candlefish.ai", "www.candlefish.ai", "app.candlefish.ai"]
     assert config["WebACLId"] == deployed["_outputs"]["security"]["WebAclArn"]
     assert config["ViewerCertificate"]["ACMCertificateArn"] == by_id["Certificate"]
     associations = [a["LambdaFunctionARN"] for b in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]["Items"]]
