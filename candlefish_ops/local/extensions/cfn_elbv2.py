@@ -1,5 +1,7 @@
 """Elastic Load Balancing v2 in CloudFormation: the attributes moto's models ignore.
 
+moto answers Fn::GetAtt CanonicalHostedZoneID / LoadBalancerFullName / SecurityGroups of a load
+balancer with NotImplementedError (the Output then holds the unresolved GetAtt): they are answered here.
 moto creates load balancers and target groups from a template but drops LoadBalancerAttributes (access logs,
 deletion protection, idle timeout, header handling) and TargetGroupAttributes. `install()` wraps both creates
 to apply them through moto's own modify_*_attributes, so describe_load_balancer_attributes and
@@ -40,8 +42,22 @@ def _after_target_group(group: Any, resource_name: str, cloudformation_json: dic
     return group
 
 
+def _load_balancer_attribute(original):
+    def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+        if attribute_name == "CanonicalHostedZoneID":
+            return self.canonical_hosted_zone_id
+        if attribute_name == "LoadBalancerFullName":
+            return self.arn.split(":loadbalancer/", 1)[-1]
+        if attribute_name == "SecurityGroups":
+            return list(self.security_groups or [])
+        return original(self, attribute_name)
+
+    return get_cfn_attribute
+
+
 def install() -> None:
     from moto.elbv2.models import FakeLoadBalancer, FakeTargetGroup
 
+    FakeLoadBalancer.get_cfn_attribute = _load_balancer_attribute(FakeLoadBalancer.get_cfn_attribute)
     wrap_classmethod(FakeLoadBalancer, "create_from_cloudformation_json", _after_load_balancer)
     wrap_classmethod(FakeTargetGroup, "create_from_cloudformation_json", _after_target_group)

@@ -66,3 +66,16 @@ def test_production_resources_read_back_through_their_own_apis(aws, cli):
 
     for region in ("us-east-1", "eu-west-1", "ap-southeast-1"):
         assert aws.client("apigateway", region).get_rest_apis()["items"]
+
+
+def test_every_output_of_production_is_resolved(aws, cli):
+    """No output may hold an unresolved intrinsic (the emulator must answer every GetAtt we use)."""
+    from candlefish_ops.config import load_environment
+
+    assert cli("deploy", "production", "--yes", "--config-dir", CONFIG).exit_code == 0
+    environment = load_environment(CONFIG, "production")
+    for stack in environment.stacks.values():
+        for region in stack.regions:
+            live = deployed_stacks(aws, region)[stack.stack_name]
+            for output in live.get("Outputs", []):
+                assert "Fn::" not in output["OutputValue"] and output["OutputValue"], (stack.key, output)
