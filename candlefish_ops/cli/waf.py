@@ -123,12 +123,15 @@ def list_entries(ctx: typer.Context, env: str = ENV_ARGUMENT,
 @app.command("export")
 def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_OPTION,
            file: Path | None = typer.Option(None, "--file", "-f", help="Write here instead of stdout.")) -> None:
-    """The entries of one set as CSV (address, reason, expires_at, ...), ready for `waf import`."""
+    """The entries of one set as CSV (address, reason, expires_at, ...), ready for `waf import`
+    (`--output json`: the same document as `waf list`)."""
     from candlefish_ops.waf.files import export_csv
 
-    _app_ctx, _environment, manager = _manager(ctx, env)
+    app_ctx, environment, manager = _manager(ctx, env)
     entries, repairs = manager.entries([set_kind.value])
     _report_reconciled(repairs)
+    if app_ctx.json and file is None:
+        return ui.emit({"environment": environment.name, "entries": [e.to_dict() for e in entries]}, "json", None)
     text = export_csv(entries)
     if file is None:
         typer.echo(text, nl=False)
@@ -175,8 +178,20 @@ def _render_changes(data: dict) -> None:
 
 
 def _render_entries(data: dict) -> None:
-    rows = [(e["set"], e["address"], e["status"], e["reason"], e["added_by"], e["added_at"], e["expires_at"] or "never")
-            for e in data["entries"]]
-    ui.table(f"WAF IP set entries of {data['environment']}", ("set", "address", "status", "reason", "added by",
-                                                              "added at", "expires"), rows,
-             caption=f"{len(rows)} entries")
+    rows = [(e["set"], _address_cell(e), e["reason"], _who(e["added_by"]), _when(e["added_at"]),
+             _when(e["expires_at"]) or "never") for e in data["entries"]]
+    ui.table(f"WAF IP set entries of {data['environment']}", ("set", "address", "reason", "added by", "added (UTC)",
+                                                              "expires (UTC)"), rows, caption=f"{len(rows)} entries")
+
+
+def _address_cell(entry: dict) -> str:
+    return entry["address"] if entry["status"] == "active" else f"{entry['address']} ({entry['status']})"
+
+
+def _who(arn: str) -> str:
+    """The readable end of an ARN (`assumed-role/Ops/alice`); the JSON output keeps the whole ARN."""
+    return arn.rsplit(":", 1)[-1] if arn.startswith("arn:") else arn
+
+
+def _when(stamp: str | None) -> str:
+    return stamp.replace("T", " ")[:16] if stamp else ""

@@ -107,6 +107,17 @@ def check_allowlist(networks: Sequence[Network], allow: Mapping[str, NetworkInde
     return warnings
 
 
+def blocked_too(networks: Sequence[Network], block: Mapping[str, NetworkIndex]) -> list[str]:
+    """Warnings for allowlisting what is also blocked: the allowlist wins, so the block stops applying."""
+    warnings = []
+    for network in networks:
+        index = block[version_of(network)]
+        blocker = network if network in index else index.covering(network)
+        if blocker is not None:
+            warnings.append(f"{network} is also blocked (by {blocker}); the allowlist wins, so it will be allowed")
+    return warnings
+
+
 def plan_additions(view: SetView, networks: Sequence[Network], metadata: Sequence[tuple[str, str | None]],
                    stamp: Stamp, limit: int) -> tuple[SetChange, list[Skipped], int]:
     """Entries to add to one set (wider ranges considered first), the skipped ones and why, and the room left."""

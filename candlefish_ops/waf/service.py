@@ -143,7 +143,8 @@ class WafManager:
         expiries = planner.parse_expiries(requests, expires, now)
         metadata = [(request.reason or reason or "", expiry) for request, expiry in zip(requests, expiries)]
         versions = sorted({version_of(n) for n in networks})
-        warnings = self._check_allowlist(networks, versions) if kind == "block" else []
+        warnings = (self._check_allowlist(networks, versions) if kind == "block"
+                    else self._blocked_too(networks, versions))
         stamp = Stamp(self.caller(), now)
         changes, skipped, repairs, capacity = [], [], [], {}
         for version in versions:
@@ -161,6 +162,10 @@ class WafManager:
     def _check_allowlist(self, networks, versions) -> list[str]:
         allow = {v: NetworkIndex(self.waf.get_ip_set(self._ref("allow", v)).addresses) for v in versions}
         return planner.check_allowlist(networks, allow)
+
+    def _blocked_too(self, networks, versions) -> list[str]:
+        block = {v: NetworkIndex(self.waf.get_ip_set(self._ref("block", v)).addresses) for v in versions}
+        return planner.blocked_too(networks, block)
 
     def plan_remove(self, kind: str, requests: Sequence[Request]) -> WafPlan:
         networks = parse_batch(requests, "remove")

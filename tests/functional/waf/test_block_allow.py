@@ -145,3 +145,21 @@ def test_configured_names_are_used(aws, cli, tmp_path):
     summary = next(s for s in wafv2.list_ip_sets(Scope="CLOUDFRONT")["IPSets"] if s["Name"] == "other-candlefish-block-v4")
     ip_set = wafv2.get_ip_set(Name=summary["Name"], Scope="CLOUDFRONT", Id=summary["Id"])["IPSet"]
     assert ip_set["Addresses"] == ["203.0.113.7/32"]
+
+
+def test_allowing_a_blocked_address_warns_that_the_allowlist_wins(world, waf_cli):
+    assert waf_cli("block-ip", "staging", "203.0.113.0/24").exit_code == 0
+    result = waf_cli("allow-ip", "staging", "203.0.113.5")
+    assert result.exit_code == 0
+    assert "203.0.113.5/32 is also blocked (by 203.0.113.0/24)" in " ".join(result.stderr.split())
+    assert world.addresses("allow") == {"203.0.113.5/32"}
+
+
+def test_list_table_and_export_json(world, waf_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")  # a terminal wide enough that rich wraps no cell
+    assert waf_cli("block-ip", "staging", "203.0.113.7", "--reason", "bot", "--expires", "2099-01-01").exit_code == 0
+    table = waf_cli("list", "staging")
+    assert table.exit_code == 0
+    assert "203.0.113.7/32" in table.stdout and "user/moto" in table.stdout and "2099-01-01 00:00" in table.stdout
+    exported = waf_cli("export", "staging", "--output", "json").json()
+    assert [e["address"] for e in exported["entries"]] == ["203.0.113.7/32"]
