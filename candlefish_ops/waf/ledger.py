@@ -7,7 +7,7 @@ See `candlefish_ops.waf.service` for the write protocol these states belong to.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -43,7 +43,7 @@ class LedgerEntry:
         return {"pk": partition(self.kind, self.version), "sk": self.address}
 
     def to_item(self) -> dict[str, Any]:
-        item = asdict(self)
+        item = {name: getattr(self, name) for name in _FIELDS}  # flat, so no deep-copying asdict()
         item.update(self.key())
         return item
 
@@ -56,11 +56,14 @@ class LedgerEntry:
                 "expires_at": self.expires_at, "origin": self.origin}
 
 
+_FIELDS = tuple(f.name for f in fields(LedgerEntry))
+
+
 def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
-    fields = {name: item.get(name) for name in LedgerEntry.__dataclass_fields__ if name in item}
-    if fields.get("ttl") is not None:
-        fields["ttl"] = int(fields["ttl"])
-    return LedgerEntry(**fields)
+    values = {name: item[name] for name in _FIELDS if name in item}
+    if values.get("ttl") is not None:
+        values["ttl"] = int(values["ttl"])
+    return LedgerEntry(**values)
 
 
 @dataclass(frozen=True)

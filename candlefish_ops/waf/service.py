@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
 from candlefish_ops.config.waf import SET_KINDS, VERSIONS
-from candlefish_ops.errors import CandlefishError, ValidationError
+from candlefish_ops.errors import CandlefishError, CredentialsError, ValidationError
 from candlefish_ops.waf import plan as planner
 from candlefish_ops.waf.addresses import NetworkIndex, Request, parse_batch, version_of
 from candlefish_ops.waf.expiry import utc_now
@@ -78,7 +78,7 @@ class WafManager:
     """`candlefish waf` for one environment: plans against live state, executes with the protocol above."""
 
     def __init__(self, session, environment, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], object] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now) -> None:
         from candlefish_ops.aws.dynamodb import DynamoTable
         from candlefish_ops.aws.wafv2 import WafV2
 
@@ -94,10 +94,17 @@ class WafManager:
     # ---- reading -------------------------------------------------------------------------------------------
 
     def caller(self) -> str:
+        """The caller's ARN (the ledger's "who"); refuses another account than the config's `account_id`
+        before anything is read or repaired."""
         if self._caller is None:
             from candlefish_ops.aws.session import caller_identity
 
-            self._caller = caller_identity(self._session)["arn"]
+            identity = caller_identity(self._session)
+            expected = self.environment.account_id
+            if expected and identity["account"] != expected:
+                raise CredentialsError(f"these credentials are for account {identity['account']}, but "
+                                       f"{self.environment.name} lives in {expected}: switch AWS_PROFILE")
+            self._caller = identity["arn"]
         return self._caller
 
     def _ref(self, kind: str, version: str):
@@ -124,6 +131,7 @@ class WafManager:
 
     def entries(self, kinds: Sequence[str], include_removed: bool = False) -> tuple[list[LedgerEntry], list[Repair]]:
         """Every entry of these sets, reconciled (the truth of WAF with the ledger's metadata)."""
+        self.caller()
         found, repairs = [], []
         for kind in kinds:
             for version in VERSIONS:
@@ -182,14 +190,13 @@ class WafManager:
 
     def plan_prune(self) -> WafPlan:
         now = self._clock()
-        stamp = None
+        stamp = Stamp(self.caller(), now)
         changes, repairs = [], []
         for kind in SET_KINDS:
             for version in VERSIONS:
                 view = self.load(kind, version)
                 repairs.extend(view.repairs)
                 if any(e.expired(now) for e in view.ledger.values()):
-                    stamp = stamp or Stamp(self.caller(), now)
                     changes.append(planner.plan_expired(view, stamp))
         return WafPlan(self.environment.name, "prune", tuple(changes), (), (), tuple(repairs))
 

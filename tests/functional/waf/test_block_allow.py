@@ -163,3 +163,14 @@ def test_list_table_and_export_json(world, waf_cli, monkeypatch):
     assert "203.0.113.7/32" in table.stdout and "user/moto" in table.stdout and "2099-01-01 00:00" in table.stdout
     exported = waf_cli("export", "staging", "--output", "json").json()
     assert [e["address"] for e in exported["entries"]] == ["203.0.113.7/32"]
+
+
+def test_credentials_of_another_account_are_refused_before_anything(world, waf_cli):
+    from tests.functional.waf.conftest import write_config
+
+    world.put_addresses("block", "v4", ["198.51.100.77/32"])
+    write_config(world.config_dir, "staging", "account_id: '210987654321'\n")
+    result = waf_cli("list", "staging")
+    assert result.exit_code == 1
+    assert "account 123456789012, but staging lives in 210987654321" in result.stderr
+    assert world.ledger() == {}  # not even a reconciliation repair
