@@ -93,7 +93,23 @@ SCENARIOS = {
 }
 
 
-def run_once(endpoint: str, workdir: Path, name: str) -> tuple[float, Counter]:
+class OpTimer:
+    """Wall time spent inside each API operation (before-call to after-call), to show where time goes."""
+
+    def __init__(self, session) -> None:
+        self.seconds: Counter = Counter()
+        self._started = 0.0
+        session.events.register("before-call", self._before)
+        session.events.register("after-call", self._after)
+
+    def _before(self, model, **_kwargs) -> None:
+        self._started = time.perf_counter()
+
+    def _after(self, model, **_kwargs) -> None:
+        self.seconds[f"{model.service_model.service_name}.{model.name}"] += time.perf_counter() - self._started
+
+
+def run_once(endpoint: str, workdir: Path, name: str) -> tuple[float, Counter, Counter]:
     import boto3
 
     from candlefish_ops.aws.base import CallCounter
@@ -110,13 +126,14 @@ def run_once(endpoint: str, workdir: Path, name: str) -> tuple[float, Counter]:
     file.write_text("\n".join(everything[existing:]) + "\n", encoding="utf-8")
     session = boto3.Session(region_name="us-east-1")
     counter = CallCounter(session)
+    timer = OpTimer(session)
     started = time.perf_counter()
     if how == "candlefish":
         candlefish_import(session, workdir, file)
     else:
         by_hand(session, set_id, everything[existing:])
     elapsed = time.perf_counter() - started
-    return elapsed, counter.calls
+    return elapsed, counter.calls, timer.seconds
 
 
 def main() -> None:
@@ -135,22 +152,26 @@ def main() -> None:
         workdir = Path(tmp)
         (workdir / f"{ENV}.yaml").write_text(CONFIG, encoding="utf-8")
         for name in args.only or list(SCENARIOS):
-            times, calls = [], None
+            times, calls, spent = [], None, Counter()
             for _ in range(args.reps):
-                elapsed, calls = run_once(endpoint, workdir, name)
+                elapsed, calls, seconds = run_once(endpoint, workdir, name)
                 times.append(elapsed)
+                spent.update(seconds)
                 print(f"  {name}: {elapsed:.2f} s", file=sys.stderr, flush=True)
-            rows.append((name, calls, statistics.median(times), min(times), max(times)))
+            in_calls = {op: total / args.reps for op, total in spent.items()}
+            rows.append((name, calls, statistics.median(times), min(times), max(times), in_calls))
     emulator.stop()
     print_table(rows, args.reps)
 
 
 def print_table(rows, reps: int) -> None:
-    print(f"| scenario | API calls (total) | by operation | wall s, median of {reps} (min-max) |")
-    print("|---|---|---|---|")
-    for name, calls, median, low, high in rows:
+    print(f"| scenario | API calls (total) | by operation | wall s, median of {reps} (min-max) | "
+          "mean s inside calls, by operation |")
+    print("|---|---|---|---|---|")
+    for name, calls, median, low, high, in_calls in rows:
         detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
-        print(f"| {name} | {sum(calls.values())} | {detail} | {median:.2f} ({low:.2f}-{high:.2f}) |")
+        spent = ", ".join(f"{op} {s:.2f}" for op, s in sorted(in_calls.items(), key=lambda kv: -kv[1]) if s >= 0.05)
+        print(f"| {name} | {sum(calls.values())} | {detail} | {median:.2f} ({low:.2f}-{high:.2f}) | {spent} |")
 
 
 if __name__ == "__main__":
