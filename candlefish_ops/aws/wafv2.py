@@ -42,16 +42,17 @@ class WafV2:
     """IP sets of one scope in one region."""
 
     def __init__(self, session: boto3.Session, region: str, scope: str = "CLOUDFRONT",
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, page_size: int = 100) -> None:
         self.region = region
         self.scope = scope
+        self.page_size = page_size
         self._client = client(session, "wafv2", region)
         self._sleep = sleep
 
     def find_ip_sets(self, names: list[str]) -> dict[str, IpSetRef]:
         """The IP sets with these names (paginated `ListIPSets`); NotFoundError names any missing."""
         found: dict[str, IpSetRef] = {}
-        request = {"Scope": self.scope, "Limit": 100}
+        request = {"Scope": self.scope, "Limit": self.page_size}
         with aws_errors(f"listing {self.scope} IP sets in {self.region}"):
             while True:
                 answer = self._client.list_ip_sets(**request)

@@ -174,3 +174,20 @@ def test_credentials_of_another_account_are_refused_before_anything(world, waf_c
     assert result.exit_code == 1
     assert "account 123456789012, but staging lives in 210987654321" in result.stderr
     assert world.ledger() == {}  # not even a reconciliation repair
+
+
+def test_ip_sets_are_found_across_list_pages(world, waf_cli):
+    import boto3
+
+    from candlefish_ops.aws.wafv2 import WafV2
+
+    wafv2 = world.wafv2
+    for index in range(7):
+        wafv2.create_ip_set(Name=f"zz-other-{index}", Scope="CLOUDFRONT", IPAddressVersion="IPV4", Addresses=[])
+    session = boto3.Session(region_name="us-east-1")
+    pages = {"n": 0}
+    session.events.register("before-call.wafv2.ListIPSets", lambda **_: pages.__setitem__("n", pages["n"] + 1))
+    client = WafV2(session, "us-east-1", page_size=2)
+    found = client.find_ip_sets(["zz-other-6", "staging-candlefish-block-v4"])
+    assert set(found) == {"zz-other-6", "staging-candlefish-block-v4"}
+    assert pages["n"] > 1
