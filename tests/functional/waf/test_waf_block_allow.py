@@ -176,7 +176,7 @@ def test_credentials_of_another_account_are_refused_before_anything(world, waf_c
     assert world.ledger() == {}  # not even a reconciliation repair
 
 
-def test_ip_sets_are_found_across_list_pages(world, waf_cli):
+def test_ip_sets_are_found_across_list_pages(world):
     import boto3
 
     from candlefish_ops.aws.wafv2 import WafV2
