@@ -30,6 +30,15 @@ class IpSetRef:
     scope: str
 
 
+def ref_from_arn(arn: str) -> IpSetRef | None:
+    """The IP set an ARN names (`arn:aws:wafv2:REGION:ACCOUNT:global|regional/ipset/NAME/ID`), or None."""
+    parts = arn.split(":", 5)
+    resource = parts[5].split("/") if len(parts) == 6 and parts[2] == "wafv2" else []
+    if len(resource) != 4 or resource[0] not in ("global", "regional") or resource[1] != "ipset":
+        return None
+    return IpSetRef(resource[2], resource[3], arn, "CLOUDFRONT" if resource[0] == "global" else "REGIONAL")
+
+
 @dataclass(frozen=True)
 class IpSetState:
     ref: IpSetRef

@@ -15,7 +15,7 @@ from candlefish_ops.config.schema import Node
 SET_KINDS = ("block", "allow")
 VERSIONS = ("v4", "v6")
 MAX_ADDRESSES_PER_SET = 10_000  # the AWS quota of one IP set
-_KEYS = {"scope", "region", "ip_sets", "ledger_table", "confirm_threshold", "allow_private",
+_KEYS = {"scope", "region", "ip_sets", "ledger_table", "security_stack", "confirm_threshold", "allow_private",
          "max_addresses_per_set", "lock_retries", "pending_grace_seconds", "removed_retention_days"}
 _SET_KEYS = {f"{kind}_{version}" for kind in SET_KINDS for version in VERSIONS}
 _IP_SET_NAME = re.compile(r"^[\w-]{1,128}$")
@@ -37,6 +37,9 @@ class WafConfig:
     lock_retries: int = 5
     pending_grace_seconds: int = 300
     removed_retention_days: int = 90
+    security_stack: str = "security"  # key in `stacks:` whose outputs name the IP sets and the ledger table
+    # the names written in the config (keys of ip_sets, and "ledger_table"); they win over stack outputs
+    explicit: frozenset[str] = frozenset()
 
     def ip_set_name(self, kind: str, version: str) -> str:
         return self.ip_sets[f"{kind}_{version}"]
@@ -62,8 +65,11 @@ def parse(node: Node | None, environment: str) -> WafConfig:
     region = node.get("region", str, base.region)
     if scope == "CLOUDFRONT" and region != "us-east-1":
         raise node.error(f"{region!r}: CLOUDFRONT-scope IP sets live in us-east-1 only", "region")
+    ip_sets, ledger_table = _ip_sets(node, base), _ledger_table(node, base)
+    explicit = set(node.value.get("ip_sets") or {}) | ({"ledger_table"} if "ledger_table" in node.value else set())
     return WafConfig(
-        scope=scope, region=region, ip_sets=_ip_sets(node, base), ledger_table=_ledger_table(node, base),
+        scope=scope, region=region, ip_sets=ip_sets, ledger_table=ledger_table,
+        security_stack=node.get("security_stack", str, base.security_stack), explicit=frozenset(explicit),
         confirm_threshold=int(node.number_in("confirm_threshold", 0, 100_000, base.confirm_threshold)),
         allow_private=node.get("allow_private", bool, base.allow_private),
         max_addresses_per_set=int(node.number_in("max_addresses_per_set", 1, MAX_ADDRESSES_PER_SET,

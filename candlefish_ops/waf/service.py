@@ -44,6 +44,10 @@ from candlefish_ops.waf.ledger import (ACTIVE, LIVE, LedgerEntry, ReconcileClock
 from candlefish_ops.waf.plan import SetChange, SetView, Stamp, WafPlan
 
 
+_SET_OUTPUTS = {"block_v4": "BlockListV4Arn", "block_v6": "BlockListV6Arn",
+                "allow_v4": "AllowListV4Arn", "allow_v6": "AllowListV6Arn"}
+
+
 @dataclass(frozen=True)
 class SetResult:
     kind: str
@@ -79,16 +83,17 @@ class WafManager:
 
     def __init__(self, session, environment, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], datetime] = utc_now) -> None:
-        from candlefish_ops.aws.dynamodb import DynamoTable
         from candlefish_ops.aws.wafv2 import WafV2
 
         self.environment = environment
         self.config = environment.waf
         self.waf = WafV2(session, self.config.region, self.config.scope, sleep=sleep)
-        self.table = DynamoTable(session, self.config.region, self.config.ledger_table, sleep=sleep)
         self._session = session
         self._clock = clock
+        self._sleep = sleep
+        self._outputs: dict[str, str] | None = None
         self._refs = None
+        self._table = None
         self._caller = None
 
     # ---- reading -------------------------------------------------------------------------------------------
@@ -107,11 +112,47 @@ class WafManager:
             self._caller = identity["arn"]
         return self._caller
 
+    def _security_outputs(self) -> dict[str, str]:
+        """Outputs of the security stack (`waf.security_stack`), {} when the environment has none deployed."""
+        if self._outputs is None:
+            from candlefish_ops.aws.cloudformation import CloudFormation
+
+            stack = self.environment.stacks.get(self.config.security_stack)
+            info = (CloudFormation(self._session, stack.regions[0], self._sleep).describe_stack(stack.stack_name)
+                    if stack is not None else None)
+            self._outputs = dict(info.outputs) if info is not None else {}
+        return self._outputs
+
     def _ref(self, kind: str, version: str):
+        """The IP set: by the ARN in the security stack's outputs (unless the config names it), else found by
+        name and scope with ListIPSets."""
         if self._refs is None:
-            names = [self.config.ip_set_name(k, v) for k in SET_KINDS for v in VERSIONS]
-            self._refs = self.waf.find_ip_sets(names)
-        return self._refs[self.config.ip_set_name(kind, version)]
+            from candlefish_ops.aws.wafv2 import ref_from_arn
+
+            refs, wanted = {}, []
+            for key, output in _SET_OUTPUTS.items():
+                ref = None if key in self.config.explicit else ref_from_arn(self._security_outputs().get(output, ""))
+                if ref is not None:
+                    refs[key] = ref
+                else:
+                    wanted.append(key)
+            if wanted:
+                found = self.waf.find_ip_sets([self.config.ip_sets[key] for key in wanted])
+                refs.update({key: found[self.config.ip_sets[key]] for key in wanted})
+            self._refs = refs
+        return self._refs[f"{kind}_{version}"]
+
+    @property
+    def table(self):
+        """The ledger: the config's table if named there, else the security stack's WafLedgerTableName."""
+        if self._table is None:
+            from candlefish_ops.aws.dynamodb import DynamoTable
+
+            name = self.config.ledger_table
+            if "ledger_table" not in self.config.explicit:
+                name = self._security_outputs().get("WafLedgerTableName") or name
+            self._table = DynamoTable(self._session, self.config.region, name, sleep=self._sleep)
+        return self._table
 
     def load(self, kind: str, version: str) -> SetView:
         """Read one set (WAF first, then the ledger) and reconcile the ledger with it."""

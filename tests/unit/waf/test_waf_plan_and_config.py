@@ -104,3 +104,19 @@ def test_example_config_sections_are_valid():
     for env in ("production", "staging"):
         file = docs / f"waf.{env}.yaml"
         _ = waf_config.parse(Node(yaml.safe_load(file.read_text())["waf"], file, "waf"), env)
+
+
+def test_ip_set_refs_from_arns():
+    from candlefish_ops.aws.wafv2 import ref_from_arn
+
+    ref = ref_from_arn("arn:aws:wafv2:us-east-1:123456789012:global/ipset/prod-block-v4/a1b2-c3")
+    assert (ref.name, ref.id, ref.scope) == ("prod-block-v4", "a1b2-c3", "CLOUDFRONT")
+    assert ref_from_arn("arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/x/id1").scope == "REGIONAL"
+    for bad in ("", "not-an-arn", "arn:aws:wafv2:us-east-1:1:global/webacl/x/id", "arn:aws:s3:::bucket"):
+        assert ref_from_arn(bad) is None
+
+
+def test_explicit_names_are_remembered():
+    config = _parse({"ip_sets": {"block_v4": "mine"}, "ledger_table": "ledger"})
+    assert config.explicit == {"block_v4", "ledger_table"}
+    assert waf_config.parse(None, "x").explicit == frozenset()
