@@ -1,16 +1,197 @@
-"""`candlefish waf`: (being built; see the issue)."""
+"""`candlefish waf`: block and allow IP addresses at the edge (WAF IP sets), with a ledger of who, why, until when."""
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+
 import typer
 
+from candlefish_ops import ui
 from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
-from candlefish_ops.errors import CandlefishError
 
-app = typer.Typer(help="waf commands.", no_args_is_help=True)
+app = typer.Typer(help="Block and allow IP addresses at the edge (WAF IP sets), with an audit ledger.",
+                  no_args_is_help=True)
 
 
-@app.command("todo", hidden=True)
-def todo(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
-    """Placeholder until the area lands (replace me)."""
-    raise CandlefishError("not implemented yet")
+class SetKind(str, Enum):
+    block = "block"
+    allow = "allow"
+
+
+ADDRESSES = typer.Argument(..., metavar="IP_OR_CIDR...", help="IPv4/IPv6 addresses or CIDR ranges.")
+REASON = typer.Option("", "--reason", "-r", help="Why (kept in the ledger).")
+EXPIRES = typer.Option(None, "--expires", help="Expiry: 30m, 24h, 7d, 2w or an ISO date; `waf prune` removes it.")
+ALLOW_PRIVATE = typer.Option(False, "--allow-private", help="Allow blocking private/link-local/CGNAT ranges.")
+DRY_RUN = typer.Option(False, "--dry-run", "--plan", help="Validate and show the plan; change nothing.")
+SET_OPTION = typer.Option(SetKind.block, "--set", help="block or allow.")
+
+
+def _manager(ctx: typer.Context, env: str):
+    from candlefish_ops.waf.service import WafManager
+
+    app_ctx = app_context(ctx)
+    environment = app_ctx.environment(env)
+    return app_ctx, environment, WafManager(app_ctx.session_for(environment), environment)
+
+
+def _requests(addresses: list[str]):
+    from candlefish_ops.waf.addresses import Request
+
+    return [Request(text, f"argument {index}") for index, text in enumerate(addresses, start=1)]
+
+
+def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm: bool = True) -> None:
+    """Plan, confirm mass changes in protected environments, execute, render."""
+    app_ctx, environment, manager = _manager(ctx, env)
+    plan = make_plan(manager)
+    _report_reconciled(plan.reconciled)
+    for warning in plan.warnings:
+        ui.warn(warning)
+    if dry_run:
+        from candlefish_ops.waf.service import WafResult
+
+        return _render(app_ctx.output, WafResult(plan, ()), planned=True)
+    threshold = environment.waf.confirm_threshold
+    if confirm and environment.protected and plan.size > threshold:
+        ui.confirm(f"{plan.action}: change {plan.size} entries in {environment.name} "
+                   f"(more than waf.confirm_threshold={threshold})?", app_ctx.yes)
+    _render(app_ctx.output, manager.execute(plan))
+
+
+@app.command("block-ip")
+def block_ip(ctx: typer.Context, env: str = ENV_ARGUMENT, addresses: list[str] = ADDRESSES, reason: str = REASON,
+             expires: str | None = EXPIRES, allow_private: bool = ALLOW_PRIVATE, dry_run: bool = DRY_RUN) -> None:
+    """Block addresses/ranges (IPv4 to the v4 set, IPv6 to the v6 set); the whole batch is validated first."""
+    _run(ctx, env, lambda m: m.plan_add("block", _requests(addresses), reason, expires, allow_private), dry_run)
+
+
+@app.command("unblock-ip")
+def unblock_ip(ctx: typer.Context, env: str = ENV_ARGUMENT, addresses: list[str] = ADDRESSES,
+               dry_run: bool = DRY_RUN) -> None:
+    """Remove addresses/ranges from the blocklist."""
+    _run(ctx, env, lambda m: m.plan_remove("block", _requests(addresses)), dry_run)
+
+
+@app.command("allow-ip")
+def allow_ip(ctx: typer.Context, env: str = ENV_ARGUMENT, addresses: list[str] = ADDRESSES, reason: str = REASON,
+             expires: str | None = EXPIRES, dry_run: bool = DRY_RUN) -> None:
+    """Allowlist addresses/ranges (the allowlist rule has priority 0: it wins over every block)."""
+    _run(ctx, env, lambda m: m.plan_add("allow", _requests(addresses), reason, expires), dry_run)
+
+
+@app.command("unallow-ip")
+def unallow_ip(ctx: typer.Context, env: str = ENV_ARGUMENT, addresses: list[str] = ADDRESSES,
+               dry_run: bool = DRY_RUN) -> None:
+    """Remove addresses/ranges from the allowlist."""
+    _run(ctx, env, lambda m: m.plan_remove("allow", _requests(addresses)), dry_run)
+
+
+@app.command("import")
+def import_file(ctx: typer.Context, env: str = ENV_ARGUMENT,
+                file: Path = typer.Argument(..., metavar="FILE", help="One address/CIDR a line, or CSV."),
+                set_kind: SetKind = SET_OPTION, reason: str = REASON, expires: str | None = EXPIRES,
+                allow_private: bool = ALLOW_PRIVATE, dry_run: bool = DRY_RUN) -> None:
+    """Add every entry of FILE to the blocklist (or --set allow); rows may carry their own reason/expires."""
+    from candlefish_ops.waf.files import read_import_file
+
+    requests = read_import_file(file)
+    _run(ctx, env, lambda m: m.plan_add(set_kind.value, requests, reason or f"imported from {file.name}",
+                                        expires, allow_private), dry_run)
+
+
+@app.command("prune")
+def prune(ctx: typer.Context, env: str = ENV_ARGUMENT, dry_run: bool = DRY_RUN) -> None:
+    """Remove expired entries from WAF and the ledger (safe to run from cron: no confirmation)."""
+    _run(ctx, env, lambda m: m.plan_prune(), dry_run, confirm=False)
+
+
+@app.command("list")
+def list_entries(ctx: typer.Context, env: str = ENV_ARGUMENT,
+                 set_kind: SetKind | None = typer.Option(None, "--set", help="Only block or allow."),
+                 include_removed: bool = typer.Option(False, "--all", help="Include removed entries (history).")) -> None:
+    """Every entry with its reason, who added it, when, and its expiry (WAF is the truth; the ledger is
+    reconciled first)."""
+    app_ctx, environment, manager = _manager(ctx, env)
+    kinds = [set_kind.value] if set_kind else ["block", "allow"]
+    entries, repairs = manager.entries(kinds, include_removed)
+    _report_reconciled(repairs)
+    data = {"environment": environment.name, "entries": [e.to_dict() for e in entries]}
+    ui.emit(data, app_ctx.output, _render_entries)
+
+
+@app.command("export")
+def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_OPTION,
+           file: Path | None = typer.Option(None, "--file", "-f", help="Write here instead of stdout.")) -> None:
+    """The entries of one set as CSV (address, reason, expires_at, ...), ready for `waf import`
+    (`--output json`: the same document as `waf list`)."""
+    from candlefish_ops.waf.files import export_csv
+
+    app_ctx, environment, manager = _manager(ctx, env)
+    entries, repairs = manager.entries([set_kind.value])
+    _report_reconciled(repairs)
+    if app_ctx.json and file is None:
+        return ui.emit({"environment": environment.name, "entries": [e.to_dict() for e in entries]}, "json", None)
+    text = export_csv(entries)
+    if file is None:
+        typer.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+        ui.info(f"wrote {len(entries)} {set_kind.value} entries to {file}")
+
+
+# ---- rendering -------------------------------------------------------------------------------------------------
+
+def _report_reconciled(repairs) -> None:
+    for repair in repairs:
+        ui.info(f"ledger reconciled with WAF: {repair.address}: {repair.action}")
+
+
+def _render(output: str, result, planned: bool = False) -> None:
+    data = result.to_dict()
+    if planned:
+        data["planned"] = [{"set": c.kind, "version": c.version, "ip_set": c.name,
+                            "add": [e.address for e in c.add], "remove": [e.address for e in c.remove]}
+                           for c in result.plan.changes]
+    ui.emit(data, output, _render_changes)
+
+
+def _render_changes(data: dict) -> None:
+    for change in data.get("planned", []):
+        for address in change["add"]:
+            ui.out(f"would add {address} to {change['ip_set']}")
+        for address in change["remove"]:
+            ui.out(f"would remove {address} from {change['ip_set']}")
+    for change in data["changes"]:
+        for address in change["added"]:
+            ui.out(f"added {address} to {change['ip_set']}")
+        for address in change["removed"]:
+            ui.out(f"removed {address} from {change['ip_set']}")
+        if change["lock_conflicts"]:
+            ui.out(f"({change['ip_set']} changed concurrently {change['lock_conflicts']}x; re-read and re-applied)")
+    for skipped in data["skipped"]:
+        ui.out(f"unchanged {skipped['address']}: {skipped['why']}")
+    for name, left in data["capacity_left"].items():
+        ui.out(f"{name}: room for {left:,} more entries")
+    if not data["changes"] and not data.get("planned"):
+        ui.out("nothing to change")
+
+
+def _render_entries(data: dict) -> None:
+    rows = [(e["set"], _address_cell(e), e["reason"], _who(e["added_by"]), _when(e["added_at"]),
+             _when(e["expires_at"]) or "never") for e in data["entries"]]
+    ui.table(f"WAF IP set entries of {data['environment']}", ("set", "address", "reason", "added by", "added (UTC)",
+                                                              "expires (UTC)"), rows, caption=f"{len(rows)} entries")
+
+
+def _address_cell(entry: dict) -> str:
+    return entry["address"] if entry["status"] == "active" else f"{entry['address']} ({entry['status']})"
+
+
+def _who(arn: str) -> str:
+    """The readable end of an ARN (`assumed-role/Ops/alice`); the JSON output keeps the whole ARN."""
+    return arn.rsplit(":", 1)[-1] if arn.startswith("arn:") else arn
+
+
+def _when(stamp: str | None) -> str:
+    return stamp.replace("T", " ")[:16] if stamp else ""

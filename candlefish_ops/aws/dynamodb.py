@@ -1,0 +1,88 @@
+"""DynamoDB tables as plain Python dicts: batched writes (25 a request, UnprocessedItems retried with
+backoff) and paginated queries of one partition."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any, Callable, Iterable
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from candlefish_ops.aws.base import aws_errors, client, error_code
+from candlefish_ops.errors import AwsError, NotFoundError
+
+BATCH_SIZE = 25  # BatchWriteItem's maximum
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+def _to_item(values: dict[str, Any]) -> dict:
+    return {key: _SERIALIZER.serialize(value) for key, value in values.items() if value is not None}
+
+
+def _from_item(item: dict) -> dict[str, Any]:
+    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
+
+
+class DynamoTable:
+    """One table, addressed by name in one region."""
+
+    def __init__(self, session: boto3.Session, region: str, table_name: str,
+                 sleep: Callable[[float], None] = time.sleep, max_unprocessed_rounds: int = 8) -> None:
+        self.name = table_name
+        self.region = region
+        self._client = client(session, "dynamodb", region)
+        self._sleep = sleep
+        self._max_rounds = max_unprocessed_rounds
+
+    def query_partition(self, key_name: str, key_value: str) -> list[dict[str, Any]]:
+        """Every item whose partition key `key_name` equals `key_value` (all pages)."""
+        request = {"TableName": self.name, "KeyConditionExpression": "#k = :v",
+                   "ExpressionAttributeNames": {"#k": key_name},
+                   "ExpressionAttributeValues": {":v": {"S": key_value}}}
+        items: list[dict[str, Any]] = []
+        while True:
+            answer = self._query(request)
+            items.extend(_from_item(item) for item in answer.get("Items", []))
+            if "LastEvaluatedKey" not in answer:
+                return items
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def _query(self, request: dict) -> dict:
+        try:
+            return self._client.query(**request)
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                raise NotFoundError(f"DynamoDB table {self.name} not found in {self.region}: deploy the security "
+                                    "stack or set the table name in the config", error_code(error)) from error
+            with aws_errors(f"querying table {self.name}"):
+                raise
+
+    def put_items(self, items: Iterable[dict[str, Any]]) -> int:
+        """Write (create or replace) items in batches; returns the number of BatchWriteItem requests."""
+        return self._write([{"PutRequest": {"Item": _to_item(item)}} for item in items])
+
+    def delete_items(self, keys: Iterable[dict[str, Any]]) -> int:
+        return self._write([{"DeleteRequest": {"Key": _to_item(key)}} for key in keys])
+
+    def _write(self, requests: list[dict]) -> int:
+        calls = 0
+        for start in range(0, len(requests), BATCH_SIZE):
+            calls += self._write_batch(requests[start:start + BATCH_SIZE])
+        return calls
+
+    def _write_batch(self, batch: list[dict]) -> int:
+        pending, calls = {self.name: batch}, 0
+        for attempt in range(self._max_rounds):
+            with aws_errors(f"writing to table {self.name}"):
+                answer = self._client.batch_write_item(RequestItems=pending)
+            calls += 1
+            pending = answer.get("UnprocessedItems") or {}
+            if not pending:
+                return calls
+            self._sleep(random.uniform(0, 0.05 * 2 ** attempt))
+        raise AwsError(f"writing to table {self.name}: {len(pending.get(self.name, []))} items still unprocessed "
+                       f"after {self._max_rounds} attempts (throttled); rerun the command")
