@@ -9,24 +9,24 @@ from typing import Any, Callable, Iterable, Sequence
 from candlefish_ops.errors import Aborted
 
 
-def _console(stderr: bool = False):
+def _console(stderr: bool = False, soft_wrap: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap)
 
 
 def out(text: str = "") -> None:
-    """A line of result on stdout (plain text, rich markup allowed)."""
-    _console().print(text)
+    """A line of result on stdout (plain text, rich markup allowed; never wrapped, so grep works)."""
+    _console(soft_wrap=True).print(text)
 
 
 def info(text: str) -> None:
     """Progress or a notice on stderr."""
-    _console(stderr=True).print(text)
+    _console(stderr=True, soft_wrap=True).print(text)
 
 
 def warn(text: str) -> None:
-    _console(stderr=True).print(f"[yellow]warning:[/yellow] {text}")
+    _console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/yellow] {text}")
 
 
 def error(text: str) -> None:

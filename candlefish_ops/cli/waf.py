@@ -32,7 +32,8 @@ def _manager(ctx: typer.Context, env: str):
 
     app_ctx = app_context(ctx)
     environment = app_ctx.environment(env)
-    return app_ctx, environment, WafManager(app_ctx.session_for(environment), environment)
+    session = app_ctx.session_for(environment, (environment.waf.security_stack,))
+    return app_ctx, environment, WafManager(session, environment)
 
 
 def _requests(addresses: list[str]):
