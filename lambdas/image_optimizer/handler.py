@@ -26,6 +26,7 @@ import io
 import os
 import re
 import sys
+import warnings
 from urllib.parse import unquote
 
 try:
@@ -143,7 +144,9 @@ def store_variant(key, body, fmt, settings):
 
 def _pillow(max_pixels):
     from PIL import Image
-    Image.MAX_IMAGE_PIXELS = max_pixels  # deliberate: bombs beyond 2x raise before decoding
+    # Deliberate limit: Pillow warns above MAX_IMAGE_PIXELS (turned into an error in open_original)
+    # and raises above twice that, both before any pixel is decoded.
+    Image.MAX_IMAGE_PIXELS = max_pixels
     return Image
 
 
@@ -153,8 +156,10 @@ def open_original(data, max_pixels):
     if not data:
         raise ImageRejected(415, "original is empty")
     try:
-        image = Image.open(io.BytesIO(data), formats=_DECODERS)
-    except (Image.DecompressionBombError, Image.UnidentifiedImageError, OSError, ValueError,
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=_DECODERS)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError, Image.UnidentifiedImageError, OSError, ValueError,
             SyntaxError, EOFError) as exc:
         raise ImageRejected(415, f"unsupported or corrupt image ({type(exc).__name__})") from None
     width, height = image.size
