@@ -102,6 +102,15 @@ def cf_parts(event, want_response=False):
         return None
 
 
+def response_status(response):
+    """The response status as an int; a malformed one (CloudFront never sends it) becomes 502."""
+    status = response.get("status")
+    if type(status) is str and len(status) == 3 and status.isdigit():
+        return int(status)
+    response["status"], response["statusDescription"] = "502", "Bad Gateway"
+    return 502
+
+
 def build_security_headers(config):
     """Precomputed security headers: ``{name: [{"key", "value"}]}``. Callers must not mutate them."""
     return {name: header_entry(name, value) for name, value in config["security_headers"].items()}

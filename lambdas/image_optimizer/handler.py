@@ -342,15 +342,15 @@ def handle(event, settings):
     if parts is None:
         return ec.generated_response(502, "Bad Gateway", settings.security)
     _, request, response = parts
-    status = response.get("status")
-    if status in ("403", "404"):
+    status = ec.response_status(response)
+    if status in (403, 404):
         return generate(request, settings)
     headers = response.get("headers")
     if type(headers) is not dict:
         headers = response["headers"] = {}
     elif not ec.headers_are_safe(headers):
         ec.drop_unsafe_headers(headers)
-    if status == "200":
+    if status == 200:
         headers["cache-control"] = ec.header_entry("cache-control", settings.cache_control)
         ec.merge_vary(headers, add=("Accept",))
     return response

@@ -125,8 +125,7 @@ def handle(event, settings):
     for name in _DROP:
         if name in headers:
             del headers[name]
-    status = response.get("status")
-    status = int(status) if type(status) is str and status.isdigit() and len(status) == 3 else 200
+    status = ec.response_status(response)
     content_type = ec.first_value(headers, "content-type")
     headers.update(settings.security)
     headers["cache-control"] = cache_control_for(request["uri"], status, content_type, settings)
