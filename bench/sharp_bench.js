@@ -1,62 +1,65 @@
-// sharp side of bench/image_vs_sharp.py. Reads a JSON job description (argv[2]) naming the
-// originals (already written to disk by the Python side) and the cells to run; prints one JSON
-// document with per-cell median milliseconds and output bytes. Buffers are read once up front so
-// both libraries are timed buffer -> buffer, as in the Lambda (S3 bytes in, bytes out).
+// sharp side of bench/image_vs_sharp.py, run as a long-lived worker so both libraries can be
+// measured cell by cell, interleaved, under the same machine load. Protocol: one JSON request per
+// stdin line, one JSON answer per stdout line.
+//   {"op": "load", "originals": {"photo": "/tmp/x/photo.jpg", ...}}      -> {"ok": true, versions}
+//   {"op": "cell", "original", "width", "format", "quality", "effort"}    -> {"ms", "bytes", "width", "format"}
+//   {"op": "batch", "original", "widths", "formats", "qualities", "effort"} -> {"ms", "bytes", "outputs"}
+// Originals are read into memory once: both sides are timed buffer -> buffer, as in the Lambda
+// (bytes from S3 in, bytes out). sharp's result cache is off so every run decodes again.
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const readline = require('readline');
 const sharp = require(path.join(__dirname, 'node_modules', 'sharp'));
 
-function pipeline(buf, width, fmt, q, avifEffort) {
+sharp.cache(false);
+const buffers = {};
+
+function pipeline(buf, width, fmt, quality, effort) {
   let p = sharp(buf, { limitInputPixels: 40000000 }).resize({ width, withoutEnlargement: true });
   if (fmt === 'jpeg') {
-    // flatten like the Python side does for alpha originals (JPEG has no alpha)
-    p = p.flatten({ background: '#ffffff' }).jpeg({ quality: q });
+    // JPEG has no alpha: flatten on white like the Python side
+    p = p.flatten({ background: '#ffffff' }).jpeg({ quality });
   } else if (fmt === 'webp') {
-    p = p.webp({ quality: q, effort: 4 });
+    p = p.webp({ quality, effort: 4 });
   } else if (fmt === 'avif') {
-    p = p.avif({ quality: q, effort: avifEffort, chromaSubsampling: '4:2:0' });
+    // libvips maps effort to aom speed as 9 - effort; Pillow's AVIF default subsampling is 4:2:0
+    p = p.avif({ quality, effort, chromaSubsampling: '4:2:0' });
+  } else {
+    p = p.png({ compressionLevel: 6 });
   }
-  return p.toBuffer();
+  return p.toBuffer({ resolveWithObject: true });
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-async function timeIt(fn, repeats) {
-  const times = [];
-  let out;
-  for (let i = 0; i < repeats; i++) {
+async function handle(req) {
+  if (req.op === 'load') {
+    for (const [name, file] of Object.entries(req.originals)) buffers[name] = fs.readFileSync(file);
+    return { ok: true, sharp: sharp.versions.sharp, vips: sharp.versions.vips, concurrency: sharp.concurrency() };
+  }
+  if (req.op === 'cell') {
     const t0 = process.hrtime.bigint();
-    out = await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const { data, info } = await pipeline(buffers[req.original], req.width, req.format, req.quality, req.effort);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { ms, bytes: data.length, width: info.width, format: info.format };
   }
-  return { ms: median(times), out };
+  if (req.op === 'batch') {
+    const t0 = process.hrtime.bigint();
+    const outs = await Promise.all(req.widths.flatMap((w) => req.formats.map((f) =>
+      pipeline(buffers[req.original], w, f, req.qualities[f], req.effort))));
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { ms, bytes: outs.reduce((n, o) => n + o.data.length, 0), outputs: outs.length };
+  }
+  throw new Error(`unknown op ${req.op}`);
 }
 
-async function main() {
-  const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-  sharp.cache(false); // no result cache: every run decodes again, as a cold Lambda would
-  const results = { sharp: sharp.versions.sharp, vips: sharp.versions.vips, concurrency: sharp.concurrency(), cells: [], batches: [] };
-  const buffers = {};
-  for (const [name, file] of Object.entries(job.originals)) buffers[name] = fs.readFileSync(file);
-  for (const c of job.cells) {
-    await pipeline(buffers[c.original], c.width, c.format, c.quality, c.avif_effort); // warm-up
-    const { ms, out } = await timeIt(() => pipeline(buffers[c.original], c.width, c.format, c.quality, c.avif_effort), c.repeats);
-    const meta = await sharp(out).metadata();
-    results.cells.push({ ...c, ms, bytes: out.length, out_width: meta.width, out_format: meta.format });
-  }
-  for (const b of job.batches) {
-    const run = () => Promise.all(b.widths.flatMap((w) => b.formats.map((f) =>
-      pipeline(buffers[b.original], w, f, b.qualities[f], b.avif_effort))));
-    await run();
-    const { ms, out } = await timeIt(run, b.repeats);
-    results.batches.push({ ...b, ms, bytes: out.reduce((n, x) => n + x.length, 0) });
-  }
-  process.stdout.write(JSON.stringify(results));
-}
-
-main().catch((err) => { console.error(err); process.exit(1); });
+const rl = readline.createInterface({ input: process.stdin });
+let queue = Promise.resolve();
+rl.on('line', (line) => {
+  queue = queue.then(async () => {
+    try {
+      process.stdout.write(JSON.stringify(await handle(JSON.parse(line))) + '\n');
+    } catch (err) {
+      process.stdout.write(JSON.stringify({ error: String(err && err.stack || err) }) + '\n');
+    }
+  });
+});

@@ -1,0 +1,167 @@
+"""Per-event cost and cold-start import time of the five Lambda@Edge handlers.
+
+Usage:  /work/venv/bin/python bench/lambdas_handlers.py [--rounds 15] [--events 2000] [--starts 20]
+
+* µs per event: realistic events (the CloudFront fixtures in tests/unit/lambdas/fixtures), a fresh
+  ``json.loads`` copy per call as the Lambda runtime would hand over (the copying is not timed);
+  each round times ``--events`` calls; the table reports the median round. A reference-style
+  viewer-request handler (three case-insensitive regexes, the shape the issue measured at 14 µs on
+  its machine) runs side by side so the numbers can be compared across machines.
+* Import time: every function is laid out as its deployment bundle (handler.py + edge_common.py +
+  edge_config.json, see lambdas/README.md) in a temp dir, then imported in a fresh interpreter
+  ``--starts`` times: the in-process time of ``import handler`` and the wall-clock start of
+  ``python -c "import handler"`` minus a bare ``python -c "pass"`` (interleaved), medians.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = pathlib.Path(__file__).resolve().parent
+ROOT = BENCH.parent
+LAMBDAS = ROOT / "lambdas"
+FIXTURES = ROOT / "tests" / "unit" / "lambdas" / "fixtures"
+NAMES = ("viewer_request", "viewer_response", "origin_request", "origin_response", "image_optimizer")
+
+
+def load_handler(name):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", LAMBDAS / name / "handler.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fixture(name, **changes):
+    data = json.loads((FIXTURES / f"{name}.json").read_text())
+    cf = data["Records"][0]["cf"]
+    for key, value in changes.items():
+        if key == "status":
+            cf["response"]["status"] = value
+        else:
+            cf["request"][key] = value
+    return json.dumps(data)
+
+
+def scenarios():
+    """(label, handler name, event JSON) for realistic events of every trigger."""
+    mobile = json.loads(fixture("viewer_request"))
+    headers = mobile["Records"][0]["cf"]["request"]["headers"]
+    headers["user-agent"][0]["value"] = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+                                         "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1")
+    del headers["cookie"]
+    stored = json.loads(fixture("image_origin_response", status="200"))
+    return [
+        ("viewer_request: desktop, A/B cookie", "viewer_request", fixture("viewer_request")),
+        ("viewer_request: iPhone, no cookie (hash)", "viewer_request", json.dumps(mobile)),
+        ("viewer_request: image, Accept negotiation", "viewer_request", fixture("viewer_request", uri="/images/a.jpg")),
+        ("viewer_response: HTML, CORS, Server-Timing", "viewer_response", fixture("viewer_response")),
+        ("origin_request: page, tracking params", "origin_request",
+         fixture("origin_request", uri="/docs/getting-started/", querystring="utm_source=x&page=2")),
+        ("origin_request: image variant key", "origin_request", fixture("origin_request")),
+        ("origin_request: /api geo-routing", "origin_request", fixture("origin_request", uri="/api/v1/orders")),
+        ("origin_response: immutable asset + log line", "origin_response", fixture("origin_response")),
+        ("image_optimizer: stored variant (200)", "image_optimizer", json.dumps(stored)),
+    ]
+
+
+_MOBILE = re.compile(r"mobile|iphone|ipod|android.*mobile|windows phone|blackberry|opera mini", re.I)
+_TABLET = re.compile(r"ipad|tablet|kindle|silk|playbook|android(?!.*mobile)", re.I)
+_BOT = re.compile(r"bot|crawl|spider|slurp|facebookexternalhit|sqlmap|nikto|nmap|masscan|python-requests", re.I)
+
+
+def reference_viewer_request(event, context=None):
+    """The reference shape: three case-insensitive regexes over the raw user agent."""
+    request = event["Records"][0]["cf"]["request"]
+    headers = request["headers"]
+    ua = headers.get("user-agent", [{"value": ""}])[0]["value"]
+    device = "bot" if _BOT.search(ua) else "tablet" if _TABLET.search(ua) else "mobile" if _MOBILE.search(ua) else "desktop"
+    headers["x-device-type"] = [{"key": "X-Device-Type", "value": device}]
+    return request
+
+
+def per_event_us(handler, event_json, rounds, count):
+    devnull = open(os.devnull, "w")
+    medians = []
+    saved = sys.stdout
+    for _ in range(rounds):
+        events = [json.loads(event_json) for _ in range(count)]
+        sys.stdout = devnull  # origin_response logs one line per event
+        start = time.perf_counter()
+        for event in events:
+            handler(event, None)
+        elapsed = time.perf_counter() - start
+        sys.stdout = saved
+        medians.append(elapsed / count * 1e6)
+    devnull.close()
+    return statistics.median(medians)
+
+
+def make_bundle(name, folder):
+    """The deployment bundle of one function, as the packager builds it (lambdas/README.md)."""
+    bundle = folder / name
+    bundle.mkdir()
+    shutil.copy(LAMBDAS / name / "handler.py", bundle / "handler.py")
+    shutil.copy(LAMBDAS / "_shared" / "edge_common.py", bundle / "edge_common.py")
+    shutil.copy(LAMBDAS / "edge_config.json", bundle / "edge_config.json")
+    return bundle
+
+
+def import_times(bundle, starts):
+    """(median in-process import ms, median wall ms, median bare-interpreter wall ms)."""
+    probe = "import time; t = time.perf_counter(); import handler; print((time.perf_counter() - t) * 1000)"
+    inner, wall, bare = [], [], []
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    subprocess.run([sys.executable, "-c", "import handler"], cwd=bundle, check=True, env=env)  # warm the disk cache
+    for _ in range(starts):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], cwd=bundle, check=True, env=env)
+        bare.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import handler"], cwd=bundle, check=True, env=env)
+        wall.append((time.perf_counter() - start) * 1000)
+        out = subprocess.run([sys.executable, "-c", probe], cwd=bundle, check=True, env=env,
+                             capture_output=True, text=True).stdout
+        inner.append(float(out))
+    return statistics.median(inner), statistics.median(wall), statistics.median(bare)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--starts", type=int, default=20)
+    args = parser.parse_args()
+    handlers = {name: load_handler(name).handler for name in NAMES}
+    print(f"Machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+          f"Python {sys.version.split()[0]}; {args.rounds} rounds x {args.events} events, medians.\n")
+    print("### Per-event cost\n")
+    print("| scenario | µs / event |")
+    print("|---|---:|")
+    viewer_event = fixture("viewer_request")
+    print(f"| reference-style viewer_request (3 case-insensitive regexes) | "
+          f"{per_event_us(reference_viewer_request, viewer_event, args.rounds, args.events):.2f} |")
+    for label, name, event_json in scenarios():
+        print(f"| {label} | {per_event_us(handlers[name], event_json, args.rounds, args.events):.2f} |")
+    print(f"\n### Cold start: import of each bundle ({args.starts} fresh interpreters, medians)\n")
+    print("| function | import handler (in-process) ms | interpreter start + import ms | bare interpreter ms | added by import ms |")
+    print("|---|---:|---:|---:|---:|")
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="candlefish-bundles-"))
+    try:
+        for name in NAMES:
+            inner, wall, bare = import_times(make_bundle(name, folder), args.starts)
+            print(f"| {name} | {inner:.2f} | {wall:.1f} | {bare:.1f} | {wall - bare:.1f} |")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
