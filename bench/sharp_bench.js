@@ -2,8 +2,9 @@
 // measured cell by cell, interleaved, under the same machine load. Protocol: one JSON request per
 // stdin line, one JSON answer per stdout line.
 //   {"op": "load", "originals": {"photo": "/tmp/x/photo.jpg", ...}}      -> {"ok": true, versions}
-//   {"op": "cell", "original", "width", "format", "quality", "effort"}    -> {"ms", "bytes", "width", "format"}
-//   {"op": "batch", "original", "widths", "formats", "qualities", "effort"} -> {"ms", "bytes", "outputs"}
+//   {"op": "cell", "original", "width", "format", "quality", "effort"}    -> {"ms", "cpu_ms", "bytes", "width", "format"}
+//   {"op": "batch", "original", "widths", "formats", "qualities", "effort"} -> {"ms", "cpu_ms", "bytes", "outputs"}
+// ms is wall-clock latency; cpu_ms is the process's user+system CPU time (all threads) for the call.
 // Originals are read into memory once: both sides are timed buffer -> buffer, as in the Lambda
 // (bytes from S3 in, bytes out). sharp's result cache is off so every run decodes again.
 'use strict';
@@ -38,16 +39,20 @@ async function handle(req) {
   }
   if (req.op === 'cell') {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     const { data, info } = await pipeline(buffers[req.original], req.width, req.format, req.quality, req.effort);
+    const cpu = process.cpuUsage(c0);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    return { ms, bytes: data.length, width: info.width, format: info.format };
+    return { ms, cpu_ms: (cpu.user + cpu.system) / 1000, bytes: data.length, width: info.width, format: info.format };
   }
   if (req.op === 'batch') {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     const outs = await Promise.all(req.widths.flatMap((w) => req.formats.map((f) =>
       pipeline(buffers[req.original], w, f, req.qualities[f], req.effort))));
+    const cpu = process.cpuUsage(c0);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    return { ms, bytes: outs.reduce((n, o) => n + o.data.length, 0), outputs: outs.length };
+    return { ms, cpu_ms: (cpu.user + cpu.system) / 1000, bytes: outs.reduce((n, o) => n + o.data.length, 0), outputs: outs.length };
   }
   throw new Error(`unknown op ${req.op}`);
 }

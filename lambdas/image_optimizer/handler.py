@@ -38,6 +38,8 @@ except ImportError:  # repository layout: lambdas/_shared/ holds the shared modu
 _CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 _PIL_FORMATS = {"avif": "AVIF", "webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 _DECODERS = ("JPEG", "PNG", "GIF", "WEBP")
+REDUCING_GAP = 3.0
+LANCZOS = 1  # PIL.Image.Resampling.LANCZOS, without importing Pillow at module import
 _VARIANT = re.compile(r"^/(?P<prefix>[^/]+)/(?P<name>[^\x00-\x1f]+)\.w(?P<width>[0-9]{1,5})"
                       r"q(?P<quality>[0-9]{1,3})\.(?P<fmt>avif|webp|jpeg|png)$")
 
@@ -183,13 +185,16 @@ def target_size(size, width, swapped):
     return (out_h, out_w) if swapped else (out_w, out_h)
 
 
-def prepare(image, width, fmt):
+def prepare(image, width, fmt, fast_draft=True):
     """Decode (DCT-scaled for JPEG), flatten to the output mode and resize; returns a loaded image."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
     orientation = _orientation(image)
     size = target_size(image.size, width, orientation in (5, 6, 7, 8))
     if image.format == "JPEG" and image.mode in ("RGB", "L"):
-        image.draft(image.mode, size)
+        if fast_draft:
+            jpeg_draft(image, size)
+        else:
+            image.draft(image.mode, size)
     try:
         image.seek(0)
         image.load()
@@ -197,10 +202,36 @@ def prepare(image, width, fmt):
         raise ImageRejected(415, f"corrupt image data ({type(exc).__name__})") from None
     image = _to_output_mode(image, fmt)
     if image.size != size:
-        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        image = image.resize(size, LANCZOS, reducing_gap=REDUCING_GAP)
     if orientation != 1:
         image = ImageOps.exif_transpose(image)
     return image
+
+
+def jpeg_draft(image, size):
+    """DCT-domain downscale while decoding: the smallest libjpeg scale (1/8, 1/4, 3/8, 1/2) that still
+    covers ``size``. Pillow's ``draft()`` only offers 1/2^n; libjpeg-turbo also decodes at 3/8, which
+    e.g. for 4000 -> 1280 px decodes 1500 instead of 2000 px wide (44 % fewer pixels to convert and
+    resize; measured output within 0.1 % in bytes, mean pixel difference < 1 level). The 3/8 step
+    sets the decoder scale behind ``draft()``'s back and is verified: if the tile layout is not the one
+    expected, plain ``draft()`` is used.
+    """
+    width, height = image.size
+    three_eighths = (-(-width * 3 // 8), -(-height * 3 // 8))
+    quarter = (-(-width // 4), -(-height // 4))
+    use_3_8 = (three_eighths[0] >= size[0] and three_eighths[1] >= size[1]
+               and not (quarter[0] >= size[0] and quarter[1] >= size[1]))
+    if not use_3_8:
+        image.draft(image.mode, size)
+        return
+    image.draft(image.mode, ((width + 1) // 2, (height + 1) // 2))  # sets up 1/2, then narrowed to 3/8
+    tile = image.tile[0] if len(image.tile) == 1 else None
+    if tile is None or image.decoderconfig != (2, 0) or tuple(tile[1][:2]) != (0, 0):
+        return
+    from PIL import ImageFile
+    image.tile = [ImageFile._Tile(tile[0], (0, 0) + three_eighths, tile[2], tile[3])]
+    image._size = three_eighths
+    image.decoderconfig = (3, 0)  # libjpeg: scale_num 1 / scale_denom 3 -> rounds up to 3/8
 
 
 def _to_output_mode(image, fmt):
@@ -235,32 +266,42 @@ def encode(image, fmt, quality, settings):
 def render(data, width, fmt, quality, settings):
     """One variant: original bytes -> encoded bytes (ImageRejected for bad originals)."""
     image = open_original(data, settings.max_pixels)
-    return encode(prepare(image, width, fmt), fmt, quality, settings)
+    try:
+        prepared = prepare(image, width, fmt)
+    except ImageRejected:
+        if getattr(image, "decoderconfig", None) != (3, 0):
+            raise
+        # the 3/8 decode failed: give the plain draft() path its chance before refusing
+        prepared = prepare(open_original(data, settings.max_pixels), width, fmt, fast_draft=False)
+    return encode(prepared, fmt, quality, settings)
 
 
 def render_all(data, widths, formats, qualities, settings, workers=2):
-    """Every width x format from one decode, resizing each width from the previous (larger) result.
+    """Every width x format from one decode (pre-generation, benchmarks). Returns ``{(width, fmt): bytes}``.
 
+    Smaller widths of opaque images are resized from an earlier, larger result when it is at least
+    ``REDUCING_GAP`` times wider (cheaper, and within 0.1 % in output size of resizing the decoded
+    original); closer steps stack Lanczos sharpening and inflate the files.
     ``qualities`` maps format -> quality. Encoders run on a thread pool: Pillow releases the GIL while
-    encoding, so the batch uses every core. Returns ``{(width, fmt): bytes}``.
+    encoding, so the batch uses every core.
     """
     from concurrent.futures import ThreadPoolExecutor
-    from PIL import Image
     widths = sorted(set(widths), reverse=True)
-    jobs, base = [], {}
-    for fmt_group in {_group(f) for f in formats}:
-        image = open_original(data, settings.max_pixels)
-        previous = prepare(image, widths[0], fmt_group)
+    frames = {}
+    for group in {_group(f) for f in formats}:
+        base = prepare(open_original(data, settings.max_pixels), widths[0], group)
+        # Alpha images are always resized from the base: cascading changed their WebP size by 12 %.
+        done = [base]
         for width in widths:
-            size = target_size(previous.size, width, False)
-            if previous.size != size:
-                previous = previous.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-            base[(width, fmt_group)] = previous
+            size = target_size(base.size, width, False)
+            source = min((im for im in done if im.width >= REDUCING_GAP * size[0] and im.mode != "RGBA"),
+                         key=lambda im: im.width, default=base)
+            frame = source if source.size == size else source.resize(size, LANCZOS, reducing_gap=REDUCING_GAP)
+            done.append(frame)
+            frames[(width, group)] = frame
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for width in widths:
-            for fmt in formats:
-                jobs.append(((width, fmt), pool.submit(encode, base[(width, _group(fmt))], fmt,
-                                                       qualities.get(fmt, 0), settings)))
+        jobs = [((width, fmt), pool.submit(encode, frames[(width, _group(fmt))], fmt, qualities.get(fmt, 0), settings))
+                for width in widths for fmt in formats]
         return {key: future.result() for key, future in jobs}
 
 

@@ -236,3 +236,18 @@ def test_s3_client_is_created_lazily_once_per_region(optimizer):
         assert made == ["us-east-1", "eu-west-1"]
     finally:
         optimizer.set_s3_client_factory(None)
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_three_eighths_jpeg_decode_matches_the_plain_draft_path(optimizer, imagegen, progressive):
+    from PIL import Image, ImageChops, ImageStat
+    data = imagegen.encoded(imagegen.photo_like(1600, 1200), "JPEG", quality=90, progressive=progressive)
+    fast = optimizer.open_original(data, 10**8)
+    fast_image = optimizer.prepare(fast, 512, "jpeg")
+    assert fast.decoderconfig == (3, 0)  # 1600 * 3/8 = 600 >= 512 > 1600 / 4
+    plain_image = optimizer.prepare(optimizer.open_original(data, 10**8), 512, "jpeg", fast_draft=False)
+    assert fast_image.size == plain_image.size == (512, 384)
+    mean_diff = ImageStat.Stat(ImageChops.difference(fast_image, plain_image)).mean
+    assert max(mean_diff) < 2.0, mean_diff
+    rendered = Image.open(io.BytesIO(optimizer.render(data, 640, "webp", 80, optimizer.SETTINGS)))
+    assert rendered.size == (640, 480)
