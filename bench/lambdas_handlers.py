@@ -9,8 +9,11 @@ Usage:  /work/venv/bin/python bench/lambdas_handlers.py [--rounds 15] [--events 
   its machine) runs side by side so the numbers can be compared across machines.
 * Import time: every function is laid out as its deployment bundle (handler.py + edge_common.py +
   edge_config.json, see lambdas/README.md) in a temp dir, then imported in a fresh interpreter
-  ``--starts`` times: the in-process time of ``import handler`` and the wall-clock start of
+  ``--starts`` times: the in-process time of ``import handler`` and the start of
   ``python -c "import handler"`` minus a bare ``python -c "pass"`` (interleaved), medians.
+* Two clocks everywhere: wall time, and CPU time (thread CPU time for the per-event loop, the
+  children's rusage for the interpreter starts). On a shared machine wall time includes waiting for a
+  CPU; CPU time is the cost the function itself incurs.
 """
 
 import argparse
@@ -19,6 +22,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -89,20 +93,22 @@ def reference_viewer_request(event, context=None):
 
 
 def per_event_us(handler, event_json, rounds, count):
+    """(median wall µs/event, median CPU µs/event) over ``rounds`` rounds of ``count`` events."""
     devnull = open(os.devnull, "w")
-    medians = []
+    wall, cpu = [], []
     saved = sys.stdout
     for _ in range(rounds):
         events = [json.loads(event_json) for _ in range(count)]
         sys.stdout = devnull  # origin_response logs one line per event
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         for event in events:
             handler(event, None)
-        elapsed = time.perf_counter() - start
+        elapsed, elapsed_cpu = time.perf_counter() - start, time.thread_time() - start_cpu
         sys.stdout = saved
-        medians.append(elapsed / count * 1e6)
+        wall.append(elapsed / count * 1e6)
+        cpu.append(elapsed_cpu / count * 1e6)
     devnull.close()
-    return statistics.median(medians)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def make_bundle(name, folder):
@@ -115,23 +121,37 @@ def make_bundle(name, folder):
     return bundle
 
 
+def _child_cpu_ms():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def _run(bundle, code, env):
+    """(wall ms, CPU ms, stdout) of one fresh interpreter running ``code`` in ``bundle``."""
+    start, start_cpu = time.perf_counter(), _child_cpu_ms()
+    out = subprocess.run([sys.executable, "-c", code], cwd=bundle, check=True, env=env,
+                         capture_output=True, text=True).stdout
+    return (time.perf_counter() - start) * 1000, _child_cpu_ms() - start_cpu, out
+
+
 def import_times(bundle, starts):
-    """(median in-process import ms, median wall ms, median bare-interpreter wall ms)."""
-    probe = "import time; t = time.perf_counter(); import handler; print((time.perf_counter() - t) * 1000)"
-    inner, wall, bare = [], [], []
+    """Medians of: in-process import (wall, CPU), interpreter+import (wall, CPU), bare interpreter (wall, CPU)."""
+    probe = ("import time; t, c = time.perf_counter(), time.process_time(); import handler; "
+             "print((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    subprocess.run([sys.executable, "-c", "import handler"], cwd=bundle, check=True, env=env)  # warm the disk cache
+    _run(bundle, "import handler", env)  # warm the disk cache
+    rows = {"inner": [], "inner_cpu": [], "wall": [], "cpu": [], "bare": [], "bare_cpu": []}
     for _ in range(starts):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], cwd=bundle, check=True, env=env)
-        bare.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import handler"], cwd=bundle, check=True, env=env)
-        wall.append((time.perf_counter() - start) * 1000)
-        out = subprocess.run([sys.executable, "-c", probe], cwd=bundle, check=True, env=env,
-                             capture_output=True, text=True).stdout
-        inner.append(float(out))
-    return statistics.median(inner), statistics.median(wall), statistics.median(bare)
+        wall, cpu, _ = _run(bundle, "pass", env)
+        rows["bare"].append(wall)
+        rows["bare_cpu"].append(cpu)
+        wall, cpu, _ = _run(bundle, "import handler", env)
+        rows["wall"].append(wall)
+        rows["cpu"].append(cpu)
+        inner, inner_cpu = map(float, _run(bundle, probe, env)[2].split())
+        rows["inner"].append(inner)
+        rows["inner_cpu"].append(inner_cpu)
+    return {key: statistics.median(values) for key, values in rows.items()}
 
 
 def main():
@@ -144,21 +164,24 @@ def main():
     print(f"Machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"Python {sys.version.split()[0]}; {args.rounds} rounds x {args.events} events, medians.\n")
     print("### Per-event cost\n")
-    print("| scenario | µs / event |")
-    print("|---|---:|")
+    print("| scenario | wall µs / event | CPU µs / event |")
+    print("|---|---:|---:|")
     viewer_event = fixture("viewer_request")
-    print(f"| reference-style viewer_request (3 case-insensitive regexes) | "
-          f"{per_event_us(reference_viewer_request, viewer_event, args.rounds, args.events):.2f} |")
+    wall, cpu = per_event_us(reference_viewer_request, viewer_event, args.rounds, args.events)
+    print(f"| reference-style viewer_request (3 case-insensitive regexes, device only) | {wall:.2f} | {cpu:.2f} |")
     for label, name, event_json in scenarios():
-        print(f"| {label} | {per_event_us(handlers[name], event_json, args.rounds, args.events):.2f} |")
-    print(f"\n### Cold start: import of each bundle ({args.starts} fresh interpreters, medians)\n")
-    print("| function | import handler (in-process) ms | interpreter start + import ms | bare interpreter ms | added by import ms |")
-    print("|---|---:|---:|---:|---:|")
+        wall, cpu = per_event_us(handlers[name], event_json, args.rounds, args.events)
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} |")
+    print(f"\n### Cold start: import of each bundle ({args.starts} fresh interpreters, medians, ms)\n")
+    print("| function | import handler: wall | import handler: CPU | interpreter + import: wall | bare interpreter: wall "
+          "| added by import: wall | added by import: CPU |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     folder = pathlib.Path(tempfile.mkdtemp(prefix="candlefish-bundles-"))
     try:
         for name in NAMES:
-            inner, wall, bare = import_times(make_bundle(name, folder), args.starts)
-            print(f"| {name} | {inner:.2f} | {wall:.1f} | {bare:.1f} | {wall - bare:.1f} |")
+            t = import_times(make_bundle(name, folder), args.starts)
+            print(f"| {name} | {t['inner']:.2f} | {t['inner_cpu']:.2f} | {t['wall']:.1f} | {t['bare']:.1f} | "
+                  f"{t['wall'] - t['bare']:.1f} | {t['cpu'] - t['bare_cpu']:.1f} |")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -300,7 +300,10 @@ def render_all(data, widths, formats, qualities, settings, workers=2):
             done.append(frame)
             frames[(width, group)] = frame
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        jobs = [((width, fmt), pool.submit(encode, frames[(width, _group(fmt))], fmt, qualities.get(fmt, 0), settings))
+        # Image.save() keeps its options on the image object (encoderinfo): concurrent saves of one
+        # image must each get their own copy or they read each other's quality/speed.
+        jobs = [((width, fmt), pool.submit(encode, frames[(width, _group(fmt))].copy(), fmt,
+                                           qualities.get(fmt, 0), settings))
                 for width in widths for fmt in formats]
         return {key: future.result() for key, future in jobs}
 

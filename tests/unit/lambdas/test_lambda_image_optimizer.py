@@ -217,14 +217,18 @@ def test_a_stored_variant_passes_through_with_cache_headers(optimizer):
     assert value(result["headers"], "cache-control") == "public, max-age=31536000, immutable"
 
 
-def test_render_all_produces_every_width_and_format(optimizer, originals):
+def test_render_all_matches_per_request_outputs(optimizer, originals):
     from PIL import Image
-    outputs = optimizer.render_all(originals["team/photo.jpg"], [320, 640, 1280], ["jpeg", "webp"],
-                                   {"jpeg": 80, "webp": 80}, optimizer.SETTINGS)
-    assert set(outputs) == {(w, f) for w in (320, 640, 1280) for f in ("jpeg", "webp")}
+    data = originals["team/photo.jpg"]
+    qualities = {"jpeg": 80, "webp": 80, "avif": 50}
+    outputs = optimizer.render_all(data, [320, 640, 1280], ["webp", "avif", "jpeg"], qualities, optimizer.SETTINGS)
+    assert set(outputs) == {(w, f) for w in (320, 640, 1280) for f in ("webp", "avif", "jpeg")}
     for (width, fmt), body in outputs.items():
         image = Image.open(io.BytesIO(body))
         assert image.format == fmt.upper() and image.width == min(width, 1200)
+        single = optimizer.render(data, width, fmt, qualities[fmt], optimizer.SETTINGS)
+        # same settings -> same size within 3 % (concurrent encodes must not share options)
+        assert abs(len(body) - len(single)) <= 0.03 * len(single), (width, fmt, len(body), len(single))
 
 
 def test_s3_client_is_created_lazily_once_per_region(optimizer):
