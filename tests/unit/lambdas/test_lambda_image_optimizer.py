@@ -255,3 +255,21 @@ def test_three_eighths_jpeg_decode_matches_the_plain_draft_path(optimizer, image
     assert max(mean_diff) < 2.0, mean_diff
     rendered = Image.open(io.BytesIO(optimizer.render(data, 640, "webp", 80, optimizer.SETTINGS)))
     assert rendered.size == (640, 480)
+
+
+def test_banded_threaded_resize_matches_a_single_resize(optimizer, imagegen):
+    from PIL import Image, ImageChops, ImageStat
+    photo = imagegen.photo_like(1000, 750)
+    whole = photo.resize((640, 480), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    banded = optimizer.resize(photo, (640, 480), threads=3)
+    assert ImageChops.difference(whole, banded).getbbox() is None  # pixel-identical
+    alpha = imagegen.alpha_png(1000, 750)
+    whole_a = alpha.resize((640, 480), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    banded_a = optimizer.resize(alpha, (640, 480), threads=2)
+    assert banded_a.mode == "RGBA"
+    assert ImageChops.difference(whole_a.getchannel("A"), banded_a.getchannel("A")).getextrema()[1] <= 1
+    big = imagegen.photo_like(2400, 1800)
+    reduced = optimizer.resize(big, (380, 285), threads=2)  # ratio 6.3: box-reduced by 2 first, then banded
+    direct = big.resize((380, 285), Image.Resampling.LANCZOS)
+    assert reduced.size == (380, 285)
+    assert max(ImageStat.Stat(ImageChops.difference(reduced, direct)).mean) < 2.0
