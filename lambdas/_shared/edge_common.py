@@ -1,6 +1,6 @@
 """Helpers shared by the candlefish Lambda@Edge functions.
 
-Standard library only (json, os, zlib): the viewer functions import this module on every cold start,
+Standard library only (os, zlib, and the C half of json): the viewer functions import this module on every cold start,
 so it must stay small and cheap. The packager copies this file into the root of every function's
 bundle next to ``handler.py`` (see ``lambdas/README.md``); in the repository the handlers find it in
 ``lambdas/_shared/``.
@@ -10,7 +10,6 @@ and, for response triggers, ``response``. Headers are a dict keyed by the lower-
 are lists of ``{"key": "Original-Case", "value": "..."}``.
 """
 
-import json
 import os
 import zlib
 
@@ -38,13 +37,55 @@ def load_config(handler_file):
             return _CONFIG_CACHE[path]
         if os.path.isfile(path):
             with open(path, encoding="utf-8") as handle:
-                try:
-                    config = json.load(handle)
-                except ValueError as exc:
-                    raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+                text = handle.read()
+            try:
+                config = parse_json(text)
+            except ValueError as exc:
+                raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+            if type(config) is not dict:
+                raise ConfigError(f"{path}: the top level must be a JSON object")
             _CONFIG_CACHE[path] = config
             return config
     raise ConfigError(f"{CONFIG_FILE} not found next to {handler_file} or in its parent folder")
+
+
+class _ScannerContext:
+    """The attributes CPython's C JSON scanner reads (what json.JSONDecoder would pass)."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo = None
+
+    @staticmethod
+    def parse_constant(name):
+        raise ValueError(f"{name} is not allowed in the edge config")
+
+
+def parse_json(text):
+    """``json.loads`` for the bundled config, via CPython's C scanner when available.
+
+    ``import json`` pulls in ``re``, ``enum`` and ``functools``: most of a viewer function's cold-start
+    import in a bare interpreter. The C scanner (``_json``, what ``json`` itself uses) parses the same
+    grammar without them; ``json`` is the fallback on interpreters without it.
+    """
+    try:
+        from _json import make_scanner
+    except ImportError:
+        make_scanner = None
+    if make_scanner is None:
+        import json
+        return json.loads(text)
+    body = text.strip(" \t\n\r")
+    try:
+        value, end = make_scanner(_ScannerContext)(body, 0)
+    except StopIteration:
+        raise ValueError("no JSON value at the start") from None
+    if end != len(body):
+        raise ValueError(f"extra data at character {end}")
+    return value
 
 
 def canonical_name(name):
