@@ -38,7 +38,11 @@ except ImportError:  # repository layout: lambdas/_shared/ holds the shared modu
 _CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 _PIL_FORMATS = {"avif": "AVIF", "webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 _DECODERS = ("JPEG", "PNG", "GIF", "WEBP")
-REDUCING_GAP = 3.0
+# Box-reduce by the integer part of the ratio while at least this much Lanczos work remains: 2.0 is
+# libvips' default ``gap`` for vips_resize, i.e. what sharp does; CASCADE_GAP guards render_all's
+# reuse of a larger result (closer steps stack Lanczos sharpening).
+REDUCING_GAP = 2.0
+CASCADE_GAP = 3.0
 LANCZOS = 1  # PIL.Image.Resampling.LANCZOS, without importing Pillow at module import
 _VARIANT = re.compile(r"^/(?P<prefix>[^/]+)/(?P<name>[^\x00-\x1f]+)\.w(?P<width>[0-9]{1,5})"
                       r"q(?P<quality>[0-9]{1,3})\.(?P<fmt>avif|webp|jpeg|png)$")
@@ -323,7 +327,7 @@ def render_all(data, widths, formats, qualities, settings, workers=2):
     """Every width x format from one decode (pre-generation, benchmarks). Returns ``{(width, fmt): bytes}``.
 
     Smaller widths of opaque images are resized from an earlier, larger result when it is at least
-    ``REDUCING_GAP`` times wider (cheaper, and within 0.1 % in output size of resizing the decoded
+    ``CASCADE_GAP`` times wider (cheaper, and within 0.1 % in output size of resizing the decoded
     original); closer steps stack Lanczos sharpening and inflate the files.
     ``qualities`` maps format -> quality. Encoders run on a thread pool: Pillow releases the GIL while
     encoding, so the batch uses every core.
@@ -337,7 +341,7 @@ def render_all(data, widths, formats, qualities, settings, workers=2):
         done = [base]
         for width in widths:
             size = target_size(base.size, width, False)
-            source = min((im for im in done if im.width >= REDUCING_GAP * size[0] and im.mode != "RGBA"),
+            source = min((im for im in done if im.width >= CASCADE_GAP * size[0] and im.mode != "RGBA"),
                          key=lambda im: im.width, default=base)
             frame = source if source.size == size else source.resize(size, LANCZOS, reducing_gap=REDUCING_GAP)
             done.append(frame)
