@@ -60,8 +60,10 @@ class Settings:
         self.preference = tuple(images["format_preference"])
         self.source_ext = frozenset(e.lower() for e in images["source_extensions"])
         self.processed_prefix = "/" + images["processed_prefix"].strip("/") + "/"
-        self.optimized_domain = f"{images['optimized_bucket']}.s3.{images['optimized_region']}.amazonaws.com"
-        self.originals_domain = f"{images['originals_bucket']}.s3.{images['originals_region']}.amazonaws.com"
+        self.optimized = (f"{images['optimized_bucket']}.s3.{images['optimized_region']}.amazonaws.com",
+                          images["optimized_region"])
+        self.originals = (f"{images['originals_bucket']}.s3.{images['originals_region']}.amazonaws.com",
+                          images["originals_region"])
         self.security = ec.build_security_headers(config)
 
 
@@ -191,13 +193,12 @@ def image_variant(path, querystring, headers, settings):
     return variant, f"{path}?w={width}" + (f"&q={quality}" if quality else "")
 
 
-def set_s3_origin(request, domain):
-    """Point the request at an S3 origin (keeping the configured auth method) and fix the Host."""
+def set_s3_origin(request, domain, region):
+    """Point the request at an S3 origin (keeping the distribution's auth method) and fix the Host."""
     current = request.get("origin") if type(request.get("origin")) is dict else {}
-    s3 = dict(current.get("s3") or {})
-    s3.update({"domainName": domain, "path": ""})
+    s3 = dict(current.get("s3") or {}) if type(current.get("s3")) is dict else {}
+    s3.update({"domainName": domain, "path": "", "region": region})
     s3.setdefault("authMethod", "origin-access-identity")
-    s3.setdefault("region", domain.split(".s3.")[-1].split(".")[0])
     s3.setdefault("customHeaders", {})
     request["origin"] = {"s3": s3}
     request["headers"]["host"] = ec.header_entry("host", domain)
@@ -233,10 +234,10 @@ def route(request, path, query, settings):
     if path.startswith("/images/"):
         variant = image_variant(path, query, headers, settings)
         if variant is None:
-            set_s3_origin(request, settings.originals_domain)
+            set_s3_origin(request, *settings.originals)
             return path[len("/images"):]
         headers["x-cf-viewer-uri"] = ec.header_entry("x-cf-viewer-uri", quote(variant[1], _SAFE_PATH_CHARS + "?"))
-        set_s3_origin(request, settings.optimized_domain)
+        set_s3_origin(request, *settings.optimized)
         return variant[0]
     if path.startswith("/api/"):
         country = ec.first_value(headers, "cloudfront-viewer-country").strip().upper()[:2]

@@ -66,6 +66,14 @@ def test_tracking_parameters_are_removed(run):
     assert result["querystring"] == "page=2&q=shoes&ref=home"
 
 
+def test_image_variant_keys_use_the_optimized_bucket_region(edge, config):
+    config["images"]["optimized_region"] = "eu-west-1"
+    module = edge["origin_request"]
+    result = module.handle(page("/images/team/photo.jpg", "w=640"), module.Settings(config))
+    assert result["origin"]["s3"]["region"] == "eu-west-1"
+    assert result["origin"]["s3"]["domainName"] == "candlefish-optimized-images.s3.eu-west-1.amazonaws.com"
+
+
 @pytest.mark.parametrize("querystring, accept, expected_uri", [
     ("w=600", "image/avif,image/webp,*/*", "/processed/team/photo.jpg.w640q50.avif"),
     ("w=600", "image/avif;q=0,image/webp,*/*", "/processed/team/photo.jpg.w640q80.webp"),
