@@ -126,6 +126,16 @@ def drop_unsafe_headers(headers):
         del headers[name]
 
 
+def safe_response_headers(response):
+    """The response's header dict, created when missing and with malformed headers dropped."""
+    headers = response.get("headers")
+    if type(headers) is not dict:
+        headers = response["headers"] = {}
+    elif not headers_are_safe(headers):
+        drop_unsafe_headers(headers)
+    return headers
+
+
 def cf_parts(event, want_response=False):
     """Return ``(cf, request[, response])`` from an event, or None when the shape is wrong."""
     try:

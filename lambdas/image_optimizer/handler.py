@@ -436,11 +436,7 @@ def handle(event, settings):
     status = ec.response_status(response)
     if status in (403, 404):
         return generate(request, settings)
-    headers = response.get("headers")
-    if type(headers) is not dict:
-        headers = response["headers"] = {}
-    elif not ec.headers_are_safe(headers):
-        ec.drop_unsafe_headers(headers)
+    headers = ec.safe_response_headers(response)
     if status == 200:
         headers["cache-control"] = ec.header_entry("cache-control", settings.cache_control)
         ec.merge_vary(headers, add=("Accept",))

@@ -131,33 +131,30 @@ def handle(event, settings, context=None):
     if parts is None:
         return ec.generated_response(502, "Bad Gateway", settings.security)
     cf, request, response = parts
-    uri = request["uri"]
     request_headers = request.get("headers")
     if not ec.headers_are_safe(request_headers):
         request_headers = {}
-    headers = response.get("headers")
-    if type(headers) is not dict:
-        headers = response["headers"] = {}
-    elif not ec.headers_are_safe(headers):
-        ec.drop_unsafe_headers(headers)
-    raw_status = response.get("status")
-    status = int(raw_status) if type(raw_status) is str and raw_status.isdigit() and len(raw_status) == 3 else 502
     latency = origin_latency_ms(request_headers, time.time() * 1000)
-    action = "pass"
-    if status in (403, 404) and uri.startswith(settings.processed_prefix):
-        result, action = variant_missing(event, context, uri, settings), "optimise"
-    elif status >= 500:
-        result, action = error_page(uri, status, settings), "error-page"
-    else:
-        result = response
-        if 200 <= status < 300 or status in (301, 308):
-            headers["cache-control"] = ec.header_entry(
-                "cache-control", edge_cache_control(uri, ec.first_value(headers, "cache-control"), settings))
-        fix_vary(uri, headers, settings)
+    status = ec.response_status(response)
+    result, action = respond(event, context, request["uri"], response, status, settings)
     if latency is not None and type(result.get("headers")) is dict:
         result["headers"]["x-cf-origin-ms"] = ec.header_entry("x-cf-origin-ms", str(latency))
-    log_line(cf, uri, status, latency, action)
+    log_line(cf, request["uri"], status, latency, action)
     return result
+
+
+def respond(event, context, uri, response, status, settings):
+    """``(result, action)``: optimise a variant miss, brand a 5xx, or fix up a normal response."""
+    if status in (403, 404) and uri.startswith(settings.processed_prefix):
+        return variant_missing(event, context, uri, settings), "optimise"
+    if status >= 500:
+        return error_page(uri, status, settings), "error-page"
+    headers = ec.safe_response_headers(response)
+    if 200 <= status < 300 or status in (301, 308):
+        headers["cache-control"] = ec.header_entry(
+            "cache-control", edge_cache_control(uri, ec.first_value(headers, "cache-control"), settings))
+    fix_vary(uri, headers, settings)
+    return response, "pass"
 
 
 SETTINGS = Settings(ec.load_config(__file__))

@@ -113,11 +113,7 @@ def handle(event, settings):
     if parts is None:
         return ec.generated_response(502, "Bad Gateway", settings.security)
     _, request, response = parts
-    headers = response.get("headers")
-    if type(headers) is not dict:
-        headers = response["headers"] = {}
-    elif not ec.headers_are_safe(headers):
-        ec.drop_unsafe_headers(headers)
+    headers = ec.safe_response_headers(response)
     request_headers = request.get("headers")
     if not ec.headers_are_safe(request_headers):
         request_headers = {}
