@@ -273,3 +273,18 @@ def test_banded_threaded_resize_matches_a_single_resize(optimizer, imagegen):
     direct = big.resize((380, 285), Image.Resampling.LANCZOS)
     assert reduced.size == (380, 285)
     assert max(ImageStat.Stat(ImageChops.difference(reduced, direct)).mean) < 2.0
+
+
+@pytest.mark.parametrize("mode, container", [("1", "PNG"), ("L", "PNG"), ("LA", "PNG"), ("P", "PNG"), ("I;16", "PNG"),
+                                             ("RGBA", "WEBP"), ("CMYK", "JPEG"), ("L", "JPEG")])
+@pytest.mark.parametrize("fmt", ["jpeg", "webp", "png"])
+def test_every_pixel_mode_renders(optimizer, mode, container, fmt):
+    from PIL import Image
+    original = Image.radial_gradient("L").resize((400, 300)).convert(mode) if mode != "LA" else \
+        Image.merge("LA", [Image.radial_gradient("L").resize((400, 300))] * 2)
+    out = io.BytesIO()
+    original.save(out, container)
+    body = optimizer.render(out.getvalue(), 320, fmt, 0 if fmt == "png" else 80, optimizer.SETTINGS)
+    image = Image.open(io.BytesIO(body))
+    assert image.format == fmt.upper() and image.size == (320, 240)
+    assert image.mode in (("RGB", "L") if fmt == "jpeg" else ("RGB", "RGBA"))
