@@ -93,9 +93,15 @@ def canonical_name(name):
     return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
+_CANONICAL = {}
+
+
 def header_entry(name, value):
     """One CloudFront header list for ``name`` (lower case) carrying ``value``."""
-    return [{"key": canonical_name(name), "value": value}]
+    key = _CANONICAL.get(name)
+    if key is None:
+        key = _CANONICAL[name] = canonical_name(name)
+    return [{"key": key, "value": value}]
 
 
 def first_value(headers, name):
@@ -124,6 +130,22 @@ def drop_unsafe_headers(headers):
     """Remove malformed headers in place (used on origin responses, whose status must be kept)."""
     for name in [n for n in headers if not headers_are_safe({n: headers[n]})]:
         del headers[name]
+
+
+def pick_headers(headers, names):
+    """Only the well-formed entries of ``names`` from ``headers`` (a request's headers that are read,
+    never echoed, need no full CR/LF scan: every value taken from them is checked against an
+    allow-list before it reaches a response)."""
+    picked = {}
+    if type(headers) is not dict:
+        return picked
+    for name in names:
+        entries = headers.get(name)
+        if type(entries) is list:
+            good = [e for e in entries if type(e) is dict and type(e.get("value")) is str]
+            if good:
+                picked[name] = good
+    return picked
 
 
 def safe_response_headers(response):

@@ -131,9 +131,7 @@ def handle(event, settings, context=None):
     if parts is None:
         return ec.generated_response(502, "Bad Gateway", settings.security)
     cf, request, response = parts
-    request_headers = request.get("headers")
-    if not ec.headers_are_safe(request_headers):
-        request_headers = {}
+    request_headers = ec.pick_headers(request.get("headers"), ("x-cf-edge-start",))
     latency = origin_latency_ms(request_headers, time.time() * 1000)
     status = ec.response_status(response)
     result, action = respond(event, context, request["uri"], response, status, settings)

@@ -28,6 +28,10 @@ _DROP = ("access-control-allow-origin", "access-control-allow-credentials", "x-p
          "x-cf-origin-ms", "x-amz-meta-original-key")
 
 
+# The only request headers this function reads.
+_READ = ("origin", "cookie", "x-ab-variant", "user-agent")
+
+
 class Settings:
     """Everything the handler needs, compiled once from the config dict."""
 
@@ -114,9 +118,7 @@ def handle(event, settings):
         return ec.generated_response(502, "Bad Gateway", settings.security)
     _, request, response = parts
     headers = ec.safe_response_headers(response)
-    request_headers = request.get("headers")
-    if not ec.headers_are_safe(request_headers):
-        request_headers = {}
+    request_headers = ec.pick_headers(request.get("headers"), _READ)
     origin_ms = ec.first_value(headers, "x-cf-origin-ms")
     for name in _DROP:
         if name in headers:
