@@ -206,6 +206,18 @@ def generated_response(status, body, security, content_type="text/plain; charset
     }
 
 
+def internal_error(function, exc, security):
+    """Last-resort answer when a handler raised: one JSON log line and an uncached 500.
+
+    CloudFront would turn the exception into a 502 LambdaExecutionError without any trace of why;
+    the tests treat any 500 as a failure, so this guard never hides a bug from them.
+    """
+    import json  # error path only: the viewer functions keep json out of their cold start
+    print(json.dumps({"fn": function, "event": "internal-error", "error": type(exc).__name__,
+                      "message": str(exc)[:300]}))
+    return generated_response(500, "Internal Server Error", security)
+
+
 def canned_response(status, body, security):
     """A zero-argument factory for a fixed generated response (headers built once, dict copied)."""
     template = generated_response(status, body, security)

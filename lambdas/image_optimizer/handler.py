@@ -367,7 +367,8 @@ def parse_variant(uri, settings):
     """``(original key, variant key, width, quality, fmt)`` for a valid variant URI, else None."""
     try:
         path = unquote(uri, errors="strict")
-    except UnicodeDecodeError:
+        path.encode("utf-8")
+    except UnicodeError:
         return None
     match = _VARIANT.match(path)
     if not match or match["prefix"] + "/" != settings.processed_prefix:
@@ -449,4 +450,7 @@ RESIZE_THREADS = max(1, min(SETTINGS.resize_threads, os.cpu_count() or 1))
 
 def handler(event, context=None):
     """Lambda@Edge entry point."""
-    return handle(event, SETTINGS)
+    try:
+        return handle(event, SETTINGS)
+    except Exception as exc:  # noqa: BLE001 - see edge_common.internal_error
+        return ec.internal_error("image_optimizer", exc, SETTINGS.security)

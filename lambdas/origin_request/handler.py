@@ -74,6 +74,11 @@ def normalise_path(uri, settings):
     """Decoded, dot-resolved, case-normalised path (a str starting with "/"), or BadRequest."""
     if not uri.startswith("/") or len(uri) > settings.max_uri:
         raise BadRequest("uri")
+    if not uri.isascii():
+        try:
+            uri.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: no byte sequence could have produced them
+            raise BadRequest("uri is not encodable") from None
     path = uri
     if "%" in path:
         try:
@@ -285,4 +290,7 @@ SETTINGS = Settings(ec.load_config(__file__))
 
 def handler(event, context=None):
     """Lambda@Edge entry point."""
-    return handle(event, SETTINGS)
+    try:
+        return handle(event, SETTINGS)
+    except Exception as exc:  # noqa: BLE001 - see edge_common.internal_error
+        return ec.internal_error("origin_request", exc, SETTINGS.security)

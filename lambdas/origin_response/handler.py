@@ -160,4 +160,7 @@ SETTINGS = Settings(ec.load_config(__file__))
 
 def handler(event, context=None):
     """Lambda@Edge entry point."""
-    return handle(event, SETTINGS, context)
+    try:
+        return handle(event, SETTINGS, context)
+    except Exception as exc:  # noqa: BLE001 - see edge_common.internal_error
+        return ec.internal_error("origin_response", exc, SETTINGS.security)

@@ -115,4 +115,7 @@ SETTINGS = Settings(ec.load_config(__file__))
 
 def handler(event, context=None):
     """Lambda@Edge entry point."""
-    return handle(event, SETTINGS)
+    try:
+        return handle(event, SETTINGS)
+    except Exception as exc:  # noqa: BLE001 - see edge_common.internal_error
+        return ec.internal_error("viewer_request", exc, SETTINGS.security)

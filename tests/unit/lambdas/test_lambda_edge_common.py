@@ -73,3 +73,18 @@ def test_merge_vary_dedupes_case_insensitively(ec):
     empty = {"vary": [{"key": "Vary", "value": "User-Agent"}]}
     ec.merge_vary(empty, remove=("user-agent",))
     assert "vary" not in empty
+
+
+def test_a_crashing_handler_answers_500_and_logs_one_line(edge, capsys):
+    module = edge["viewer_request"]
+
+    class Exploding(dict):
+        def __getitem__(self, key):
+            raise RuntimeError("boom\nsecond \x00 line \ud800")
+
+    result = module.handler(Exploding(Records=1))
+    assert result["status"] == "500" and result["headers"]["cache-control"][0]["value"] == "no-store"
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert json.loads(out) == {"fn": "viewer_request", "event": "internal-error", "error": "RuntimeError",
+                               "message": "boom\nsecond \x00 line \ud800"}

@@ -169,3 +169,10 @@ def test_hostile_query_strings_are_refused(run, querystring):
     if querystring is None:
         assert_valid_response(result)
     assert result["status"] == "400"
+
+
+@pytest.mark.parametrize("uri", ["/%2e%2e/\ud800", "/a\udfff.html", "/images/\ud83d.jpg"])
+def test_lone_surrogates_are_refused(run, uri):
+    result = run(page(uri))
+    assert_valid_response(result)
+    assert result["status"] == "400"

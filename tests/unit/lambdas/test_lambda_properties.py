@@ -58,6 +58,11 @@ def build(event_type, uri_value, query_value, request_headers, ip, response_stat
     return {"Records": [{"cf": cf}]}
 
 
+def assert_no_crash(capsys):
+    """The handlers' last-resort guard turns exceptions into a 500 and an internal-error log line."""
+    assert "internal-error" not in capsys.readouterr().out
+
+
 def assert_internal_values(result, config):
     allowed = {
         "x-device-type": {"mobile", "tablet", "desktop", "bot"},
@@ -74,8 +79,9 @@ def assert_internal_values(result, config):
 
 @PROPS
 @given(uri=uri, query_value=query, request_headers=headers, ip=text)
-def test_viewer_request_invariants(edge, uri, query_value, request_headers, ip):
+def test_viewer_request_invariants(edge, uri, query_value, request_headers, ip, capsys):
     result = edge["viewer_request"].handler(build("viewer-request", uri, query_value, request_headers, ip))
+    assert_no_crash(capsys)
     if "status" in result:
         assert_valid_response(result)
         assert result["status"] in ("400", "403")
@@ -86,10 +92,11 @@ def test_viewer_request_invariants(edge, uri, query_value, request_headers, ip):
 
 @PROPS
 @given(uri=uri, request_headers=headers, response_status=status, response_headers=headers, ip=text)
-def test_viewer_response_invariants(edge, uri, request_headers, response_status, response_headers, ip):
+def test_viewer_response_invariants(edge, uri, request_headers, response_status, response_headers, ip, capsys):
     sent_origin = [e["value"] for e in request_headers.get("origin", [])[:1]]
     data = build("viewer-response", uri, "", request_headers, ip, response_status, response_headers)
     result = edge["viewer_response"].handler(data)
+    assert_no_crash(capsys)
     assert_valid_response(result)
     valid_status = len(response_status) == 3 and response_status.isdigit()
     assert result["status"] == (response_status if valid_status else "502")  # never changed when valid
@@ -108,8 +115,9 @@ def test_viewer_response_invariants(edge, uri, request_headers, response_status,
 
 @PROPS
 @given(uri=uri, query_value=query, request_headers=headers, ip=text)
-def test_origin_request_invariants(edge, uri, query_value, request_headers, ip):
+def test_origin_request_invariants(edge, uri, query_value, request_headers, ip, capsys):
     result = edge["origin_request"].handler(build("origin-request", uri, query_value, request_headers, ip))
+    assert_no_crash(capsys)
     if "status" in result:
         assert_valid_response(result)
         assert result["status"] == "400"
@@ -136,11 +144,11 @@ def test_origin_response_invariants(edge, uri, request_headers, response_status,
     cfg.optimizer = False  # variant misses answered without the optimiser bundle
     data = build("origin-response", uri, "", request_headers, ip, response_status, response_headers)
     result = module.handle(data, cfg)
+    assert_no_crash(capsys)
     generated = "body" in result
     assert_valid_response(result, security=generated)
     if not generated:
         assert result["status"] == response_status
-    capsys.readouterr()
 
 
 class _NoOriginals:
@@ -156,7 +164,7 @@ class _NoOriginals:
 
 @PROPS
 @given(uri=uri, request_headers=headers, response_status=status, response_headers=headers, ip=text)
-def test_image_optimizer_invariants(edge, uri, request_headers, response_status, response_headers, ip):
+def test_image_optimizer_invariants(edge, uri, request_headers, response_status, response_headers, ip, capsys):
     optimizer = edge["image_optimizer"]
     optimizer.set_s3_client_factory(lambda region: _NoOriginals())
     try:
@@ -164,6 +172,7 @@ def test_image_optimizer_invariants(edge, uri, request_headers, response_status,
         result = optimizer.handler(data)
     finally:
         optimizer.set_s3_client_factory(None)
+    assert_no_crash(capsys)
     generated = "body" in result
     assert_valid_response(result, security=generated)
     if response_status in ("403", "404"):
@@ -182,6 +191,6 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | text,
                                   "image_optimizer"])
 def test_structurally_broken_events_never_crash(edge, name, garbage, capsys):
     result = edge[name].handler(garbage)
+    assert_no_crash(capsys)
     assert_valid_response(result)
     assert_valid_headers(result["headers"])
-    capsys.readouterr()
