@@ -293,24 +293,29 @@ def negotiate_image_format(accept, preference):
     """Best modern image format the client explicitly accepts (q > 0), or "" for the fallback.
 
     ``image/*`` and ``*/*`` do not count: old browsers send them without decoding WebP/AVIF.
+    Runs on every image request at the viewer, so it looks for the few media types it cares about
+    instead of parsing the whole header.
     """
     if not accept:
         return ""
     accept = accept[:2048].lower()
-    if "image/avif" not in accept and "image/webp" not in accept:
-        return ""
-    accepted = set()
-    for part in accept.split(","):
-        media, _, params = part.partition(";")
-        media = media.strip()
-        if media != "image/avif" and media != "image/webp":
-            continue
-        if _quality_factor(params) > 0:
-            accepted.add(media[6:])
     for fmt in preference:
-        if fmt in accepted:
+        if _accepted(accept, "image/" + fmt):
             return fmt
     return ""
+
+
+def _accepted(accept, media):
+    """True when ``media`` is listed in the (lower-case) Accept with q > 0 (first listing wins)."""
+    start = accept.find(media)
+    while start != -1:
+        end = start + len(media)
+        if (start == 0 or accept[start - 1] in ", ") and accept[end:end + 1] in ("", ",", ";", " "):
+            comma = accept.find(",", end)
+            params = accept[end:] if comma == -1 else accept[end:comma]
+            return ";" not in params or _quality_factor(params) > 0
+        start = accept.find(media, end)
+    return False
 
 
 def _quality_factor(params):
@@ -348,8 +353,13 @@ def is_html_path(uri):
 
 def merge_vary(headers, add=(), remove=()):
     """Rewrite ``Vary`` as one de-duplicated header, adding and removing tokens (case-insensitive)."""
+    entries = headers.get("vary")
+    if not entries and not remove:
+        if add:
+            headers["vary"] = header_entry("vary", ", ".join(add))
+        return
     tokens, seen = [], set()
-    for entry in headers.get("vary", ()):
+    for entry in entries or ():
         for token in entry["value"].split(","):
             token = token.strip()
             low = token.lower()

@@ -127,6 +127,11 @@ def test_retired_variant_cookie_is_reassigned(edge, config):
     ("image/avif;q=abc, image/webp;q=2", "default"),
     ("image/*,*/*;q=0.8", "default"),
     ("", "default"),
+    ("image/avifx,image/webpy,ximage/avif", "default"),
+    ("image/avif ;q=0, image/webp ; q=0.5", "webp"),
+    ("image/avif;level=1;q=0.3", "avif"),
+    ("image/avif;q=0, image/avif", "default"),
+    ("IMAGE/WEBP", "webp"),
 ])
 def test_image_requests_get_a_normalised_accept_header(run, accept, expected):
     result = run(event("viewer_request", uri="/images/a.jpg", headers={"accept": accept}))
