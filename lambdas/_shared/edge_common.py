@@ -141,10 +141,16 @@ def pick_headers(headers, names):
         return picked
     for name in names:
         entries = headers.get(name)
-        if type(entries) is list:
-            good = [e for e in entries if type(e) is dict and type(e.get("value")) is str]
-            if good:
-                picked[name] = good
+        if type(entries) is not list or not entries:
+            continue
+        if len(entries) == 1:  # the usual shape: no list building
+            entry = entries[0]
+            if type(entry) is dict and type(entry.get("value")) is str:
+                picked[name] = entries
+            continue
+        good = [e for e in entries if type(e) is dict and type(e.get("value")) is str]
+        if good:
+            picked[name] = good
     return picked
 
 

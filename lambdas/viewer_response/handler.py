@@ -62,6 +62,7 @@ class Settings:
         self.ua_limit = int(config["bots"].get("max_user_agent_scan", 512))
         self.cookie_tail = f"; Path=/; Max-Age={self.ab.max_age}; Secure; HttpOnly; SameSite=Lax"
         self.wildcard_entry = ec.header_entry("access-control-allow-origin", "*")
+        self.vary_origin = ec.header_entry("vary", "Origin")
 
 
 def cache_control_for(uri, status, content_type, settings):
@@ -87,7 +88,13 @@ def apply_cors(request_headers, headers, settings):
     elif settings.wildcard:
         headers["access-control-allow-origin"] = settings.wildcard_entry
         return
-    ec.merge_vary(headers, add=("Origin",))
+    vary = headers.get("vary")
+    if not vary:
+        headers["vary"] = settings.vary_origin
+    elif len(vary) == 1 and "origin" not in vary[0]["value"].lower() and "*" not in vary[0]["value"]:
+        headers["vary"] = ec.header_entry("vary", vary[0]["value"] + ", Origin")  # the common case
+    else:
+        ec.merge_vary(headers, add=("Origin",))
 
 
 def apply_timing_and_links(headers, origin_ms, content_type, settings):
