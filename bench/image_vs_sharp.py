@@ -187,6 +187,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--avif-rounds", type=int, default=3)
     parser.add_argument("--json", help="also write raw results here")
+    parser.add_argument("--sections", default="cells,batches,avif",
+                        help="comma-separated subset of cells,batches,avif (default: all)")
     args = parser.parse_args()
     ensure_sharp()
     imagegen = load(BENCH / "imagegen.py", "bench_imagegen")
@@ -209,14 +211,19 @@ def main():
         warm = settings_for(default_speed)
         optimizer.render(datas["photo"], 320, "webp", 80, warm)
         worker.ask(op="cell", original="photo", width=320, format="webp", quality=80, effort=4)
+        sections = set(args.sections.split(","))
         cells = [(o, w, f, QUALITY[f], default_speed) for o in datas for w in WIDTHS for f in FORMATS]
-        print("per-request cells ...", file=sys.stderr)
-        cell_results = run_cells(cells, args.rounds, worker, optimizer, datas, settings_for)
-        print("batches ...", file=sys.stderr)
-        batch_results = run_batches(list(datas), args.rounds, worker, optimizer, datas, settings_for(default_speed))
-        print("AVIF speed study ...", file=sys.stderr)
-        avif_cells = [("photo", 640, "avif", 50, speed) for speed in (5, 6, 7, 8, 9)]
-        avif_results = run_cells(avif_cells, args.avif_rounds, worker, optimizer, datas, settings_for)
+        cell_results = batch_results = avif_results = {}
+        if "cells" in sections:
+            print("per-request cells ...", file=sys.stderr)
+            cell_results = run_cells(cells, args.rounds, worker, optimizer, datas, settings_for)
+        if "batches" in sections:
+            print("batches ...", file=sys.stderr)
+            batch_results = run_batches(list(datas), args.rounds, worker, optimizer, datas, settings_for(default_speed))
+        if "avif" in sections:
+            print("AVIF speed study ...", file=sys.stderr)
+            avif_cells = [("photo", 640, "avif", 50, speed) for speed in (5, 6, 7, 8, 9)]
+            avif_results = run_cells(avif_cells, args.avif_rounds, worker, optimizer, datas, settings_for)
         worker.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

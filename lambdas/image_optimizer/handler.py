@@ -281,8 +281,12 @@ def _pool():
     return _POOL[0]
 
 
+def _has_alpha(image):
+    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+
+
 def _to_output_mode(image, fmt):
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    has_alpha = _has_alpha(image)
     if fmt == "jpeg":
         if has_alpha:
             from PIL import Image
@@ -326,33 +330,43 @@ def render(data, width, fmt, quality, settings):
 def render_all(data, widths, formats, qualities, settings, workers=2):
     """Every width x format from one decode (pre-generation, benchmarks). Returns ``{(width, fmt): bytes}``.
 
-    Smaller widths of opaque images are resized from an earlier, larger result when it is at least
-    ``CASCADE_GAP`` times wider (cheaper, and within 0.1 % in output size of resizing the decoded
-    original); closer steps stack Lanczos sharpening and inflate the files.
-    ``qualities`` maps format -> quality. Encoders run on a thread pool: Pillow releases the GIL while
-    encoding, so the batch uses every core.
+    Opaque originals are decoded and resized once for all formats; originals with alpha once for
+    JPEG (flattened) and once for the formats that keep alpha. Smaller widths of opaque images are
+    resized from an earlier, larger result when it is at least ``CASCADE_GAP`` times wider (cheaper,
+    and within 0.1 % in output size of resizing the decoded original; closer steps stack Lanczos
+    sharpening and inflate the files). Encodes are queued on a thread pool as soon as their frame
+    exists - Pillow releases the GIL while encoding - so resizing and encoding overlap on every core.
+    ``qualities`` maps format -> quality.
     """
     from concurrent.futures import ThreadPoolExecutor
     widths = sorted(set(widths), reverse=True)
-    frames = {}
-    for group in {_group(f) for f in formats}:
-        base = prepare(open_original(data, settings.max_pixels), widths[0], group)
-        # Alpha images are always resized from the base: cascading changed their WebP size by 12 %.
-        done = [base]
-        for width in widths:
-            size = target_size(base.size, width, False)
-            source = min((im for im in done if im.width >= CASCADE_GAP * size[0] and im.mode != "RGBA"),
-                         key=lambda im: im.width, default=base)
-            frame = source if source.size == size else source.resize(size, LANCZOS, reducing_gap=REDUCING_GAP)
-            done.append(frame)
-            frames[(width, group)] = frame
+    groups = {}
+    alpha = _has_alpha(open_original(data, settings.max_pixels))
+    for fmt in formats:
+        groups.setdefault(_group(fmt) if alpha else "webp", []).append(fmt)
+    jobs = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        # Image.save() keeps its options on the image object (encoderinfo): concurrent saves of one
-        # image must each get their own copy or they read each other's quality/speed.
-        jobs = [((width, fmt), pool.submit(encode, frames[(width, _group(fmt))].copy(), fmt,
-                                           qualities.get(fmt, 0), settings))
-                for width in widths for fmt in formats]
+        for group, group_formats in groups.items():
+            base = prepare(open_original(data, settings.max_pixels), widths[0], group)
+            for width, frame in _cascade(base, widths):
+                # Image.save() keeps its options on the image object (encoderinfo): concurrent saves
+                # of one image must each get their own copy or they read each other's quality/speed.
+                jobs += [((width, fmt), pool.submit(encode, frame.copy(), fmt, qualities.get(fmt, 0), settings))
+                         for fmt in group_formats]
         return {key: future.result() for key, future in jobs}
+
+
+def _cascade(base, widths):
+    """``(width, frame)`` from the widest down; alpha frames always come from the base (cascading
+    changed their WebP size by 12 %)."""
+    done = [base]
+    for width in widths:
+        size = target_size(base.size, width, False)
+        source = min((im for im in done if im.width >= CASCADE_GAP * size[0] and im.mode != "RGBA"),
+                     key=lambda im: im.width, default=base)
+        frame = source if source.size == size else source.resize(size, LANCZOS, reducing_gap=REDUCING_GAP)
+        done.append(frame)
+        yield width, frame
 
 
 def _group(fmt):

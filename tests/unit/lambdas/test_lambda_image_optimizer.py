@@ -217,15 +217,17 @@ def test_a_stored_variant_passes_through_with_cache_headers(optimizer):
     assert value(result["headers"], "cache-control") == "public, max-age=31536000, immutable"
 
 
-def test_render_all_matches_per_request_outputs(optimizer, originals):
+@pytest.mark.parametrize("name, alpha_mode", [("team/photo.jpg", "RGB"), ("logo.png", "RGBA")])
+def test_render_all_matches_per_request_outputs(optimizer, originals, name, alpha_mode):
     from PIL import Image
-    data = originals["team/photo.jpg"]
+    data = originals[name]
     qualities = {"jpeg": 80, "webp": 80, "avif": 50}
     outputs = optimizer.render_all(data, [320, 640, 1280], ["webp", "avif", "jpeg"], qualities, optimizer.SETTINGS)
     assert set(outputs) == {(w, f) for w in (320, 640, 1280) for f in ("webp", "avif", "jpeg")}
     for (width, fmt), body in outputs.items():
         image = Image.open(io.BytesIO(body))
-        assert image.format == fmt.upper() and image.width == min(width, 1200)
+        assert image.format == fmt.upper() and image.width == min(width, Image.open(io.BytesIO(data)).width)
+        assert image.mode == ("RGB" if fmt == "jpeg" else alpha_mode)
         single = optimizer.render(data, width, fmt, qualities[fmt], optimizer.SETTINGS)
         # same settings -> same size within 3 % (concurrent encodes must not share options)
         assert abs(len(body) - len(single)) <= 0.03 * len(single), (width, fmt, len(body), len(single))
