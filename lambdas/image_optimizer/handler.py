@@ -327,7 +327,7 @@ def render(data, width, fmt, quality, settings):
     return encode(prepared, fmt, quality, settings)
 
 
-def render_all(data, widths, formats, qualities, settings, workers=2):
+def render_all(data, widths, formats, qualities, settings, workers=4):
     """Every width x format from one decode (pre-generation, benchmarks). Returns ``{(width, fmt): bytes}``.
 
     Opaque originals are decoded and resized once for all formats; originals with alpha once for
@@ -336,7 +336,8 @@ def render_all(data, widths, formats, qualities, settings, workers=2):
     and within 0.1 % in output size of resizing the decoded original; closer steps stack Lanczos
     sharpening and inflate the files). Encodes are queued on a thread pool as soon as their frame
     exists - Pillow releases the GIL while encoding - so resizing and encoding overlap on every core.
-    ``qualities`` maps format -> quality.
+    ``qualities`` maps format -> quality; ``workers`` defaults to 4 like libuv's pool, which runs
+    sharp's pipelines.
     """
     from concurrent.futures import ThreadPoolExecutor
     widths = sorted(set(widths), reverse=True)
