@@ -36,7 +36,6 @@ except ImportError:  # repository layout: lambdas/_shared/ holds the shared modu
     import edge_common as ec
 
 _CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
-_PIL_FORMATS = {"avif": "AVIF", "webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 _DECODERS = ("JPEG", "PNG", "GIF", "WEBP")
 # Box-reduce by the integer part of the ratio while at least this much Lanczos work remains: 2.0 is
 # libvips' default ``gap`` for vips_resize, i.e. what sharp does; CASCADE_GAP guards render_all's
@@ -166,8 +165,8 @@ def open_original(data, max_pixels):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=_DECODERS)
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError, Image.UnidentifiedImageError, OSError, ValueError,
-            SyntaxError, EOFError) as exc:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError, Image.UnidentifiedImageError,
+            OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageRejected(415, f"unsupported or corrupt image ({type(exc).__name__})") from None
     width, height = image.size
     if width < 1 or height < 1 or width * height > max_pixels:
@@ -245,8 +244,9 @@ def resize(image, size, threads=None):
     Pillow releases the GIL while resampling and each band reads the source rows around its own box,
     so for opaque images the bands are pixel-identical to one whole-image resize (tested). RGBA is
     resampled premultiplied and converted back once (alpha within 1 level of Pillow's own RGBA path;
-    colour may differ only where alpha is near 0, where un-premultiplying amplifies rounding). Large integer ratios are first
-    reduced with a box filter (``REDUCING_GAP``), as Pillow's ``reducing_gap`` does.
+    colour may differ only where alpha is near 0, where un-premultiplying amplifies rounding).
+    Large integer ratios are first reduced with a box filter (``REDUCING_GAP``), as Pillow's
+    ``reducing_gap`` does.
     """
     threads = RESIZE_THREADS if threads is None else threads
     if threads < 2 or size[0] * size[1] < MIN_BAND_PIXELS:
@@ -261,7 +261,8 @@ def resize(image, size, threads=None):
 
     def band(i):
         top, bottom = cuts[i], cuts[i + 1]
-        return source.resize((size[0], bottom - top), LANCZOS, box=(0, top * scale, source.width, bottom * scale))
+        box = (0, top * scale, source.width, bottom * scale)
+        return source.resize((size[0], bottom - top), LANCZOS, box=box)
 
     out = Image.new(source.mode, size)
     for i, part in enumerate(_pool().map(band, range(threads))):
