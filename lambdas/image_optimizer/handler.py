@@ -233,7 +233,10 @@ def jpeg_draft(image, size):
     if tile is None or image.decoderconfig != (2, 0) or tuple(tile[1][:2]) != (0, 0):
         return
     from PIL import ImageFile
-    image.tile = [ImageFile._Tile(tile[0], (0, 0) + three_eighths, tile[2], tile[3])]
+    tile_type = getattr(ImageFile, "_Tile", None)
+    if tile_type is None:  # another Pillow layout: stay with the plain 1/2 draft set up above
+        return
+    image.tile = [tile_type(tile[0], (0, 0) + three_eighths, tile[2], tile[3])]
     image._size = three_eighths
     image.decoderconfig = (3, 0)  # libjpeg: scale_num 1 / scale_denom 3 -> rounds up to 3/8
 
