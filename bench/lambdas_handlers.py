@@ -107,28 +107,34 @@ def _per_call_ns(handler, event_json, calls):
     return wall, cpu
 
 
-def per_event_us(handler, event_json, rounds, count):
-    """(wall µs, CPU µs) per event: median of every timed call, minus the timer overhead.
+def per_event_table(cases, rounds, count):
+    """{label: (wall µs, CPU µs)}: the median of every timed call, minus the timer overhead.
 
     Each call is timed on its own right after ``json.loads`` made its event (so the event is as
-    cache-warm as the runtime's), and the median over all calls ignores the calls that lost the
-    CPU to another process - the machine these numbers come from is shared.
+    cache-warm as the runtime's). Rounds are the outer loop and every scenario runs in every round,
+    so all scenarios (and the reference) see the same phases of a shared machine; the median over
+    all calls ignores the calls that lost the CPU to another process.
     """
     devnull = open(os.devnull, "w")
     saved = sys.stdout
+    samples = {label: ([], []) for label, _, _ in cases}
+    noop = ([], [])
     sys.stdout = devnull  # origin_response logs one line per event
     try:
-        noop_wall, noop_cpu = _per_call_ns(lambda event, context: event, event_json, count)
-        wall, cpu = [], []
         for _ in range(rounds):
-            round_wall, round_cpu = _per_call_ns(handler, event_json, count)
-            wall += round_wall
-            cpu += round_cpu
+            wall, cpu = _per_call_ns(lambda event, context: event, cases[0][2], count)
+            noop[0].extend(wall)
+            noop[1].extend(cpu)
+            for label, handler, event_json in cases:
+                wall, cpu = _per_call_ns(handler, event_json, count)
+                samples[label][0].extend(wall)
+                samples[label][1].extend(cpu)
     finally:
         sys.stdout = saved
         devnull.close()
-    overhead_wall, overhead_cpu = statistics.median(noop_wall), statistics.median(noop_cpu)
-    return ((statistics.median(wall) - overhead_wall) / 1000, (statistics.median(cpu) - overhead_cpu) / 1000)
+    overhead = statistics.median(noop[0]), statistics.median(noop[1])
+    return {label: ((statistics.median(w) - overhead[0]) / 1000, (statistics.median(c) - overhead[1]) / 1000)
+            for label, (w, c) in samples.items()}
 
 
 def make_bundle(name, folder, compiled):
@@ -193,14 +199,14 @@ def main():
     print(f"Machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"Python {sys.version.split()[0]}; {args.rounds} rounds x {args.events} events, medians.\n")
     print("### Per-event cost\n")
-    print("| scenario | wall µs / event | CPU µs / event |")
-    print("|---|---:|---:|")
-    viewer_event = fixture("viewer_request")
-    wall, cpu = per_event_us(reference_viewer_request, viewer_event, args.rounds, args.events)
-    print(f"| reference-style viewer_request (3 case-insensitive regexes, device only) | {wall:.2f} | {cpu:.2f} |")
-    for label, name, event_json in scenarios():
-        wall, cpu = per_event_us(handlers[name], event_json, args.rounds, args.events)
-        print(f"| {label} | {wall:.2f} | {cpu:.2f} |")
+    print("| scenario | wall µs / event | CPU µs / event | CPU vs reference-style |")
+    print("|---|---:|---:|---:|")
+    reference = "reference-style viewer_request (3 case-insensitive regexes, device only)"
+    cases = [(reference, reference_viewer_request, fixture("viewer_request"))]
+    cases += [(label, handlers[name], event_json) for label, name, event_json in scenarios()]
+    table = per_event_table(cases, args.rounds, args.events)
+    for label, (wall, cpu) in table.items():
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {cpu / table[reference][1]:.2f} |")
     print(f"\n### Cold start: import of each bundle ({args.starts} fresh interpreters per cell, medians, ms)\n")
     print("Variants: *source* = bundle without bytecode, bare interpreter; *pyc* = bundle with compiled "
           "bytecode; *runtime* = pyc and `json` already imported, as in the Lambda Python runtime, which "

@@ -57,7 +57,10 @@ class Settings:
         self.cache_class = {cc: ec.header_entry("cache-control", cc) for _, _, cc in self.classes}
         self.cache_error = ec.header_entry("cache-control", "no-store")
         self.cache_not_found = ec.header_entry("cache-control", "public, max-age=60")
-        self.links = ", ".join(config.get("preload_links", ()))
+        links = ", ".join(config.get("preload_links", ()))
+        self.link_entry = ec.header_entry("link", links) if links else None
+        self.origin_entries = {o: ec.header_entry("access-control-allow-origin", o)
+                               for o in cors["allowed_origins"] if o != "*"}
         self.ab = ec.ABSettings(config["ab"])
         self.ua_limit = int(config["bots"].get("max_user_agent_scan", 512))
         self.cookie_tail = f"; Path=/; Max-Age={self.ab.max_age}; Secure; HttpOnly; SameSite=Lax"
@@ -83,7 +86,8 @@ def apply_cors(request_headers, headers, settings):
     """Echo an allowed Origin (with credentials if configured); always ``Vary: Origin``."""
     origin = ec.first_value(request_headers, "origin")
     if origin and origin.lower() in settings.origins:
-        headers["access-control-allow-origin"] = ec.header_entry("access-control-allow-origin", origin)
+        entry = settings.origin_entries.get(origin)  # prebuilt for the exact configured spelling
+        headers["access-control-allow-origin"] = entry or ec.header_entry("access-control-allow-origin", origin)
         headers.update(settings.cors_static)
     elif settings.wildcard:
         headers["access-control-allow-origin"] = settings.wildcard_entry
@@ -104,8 +108,8 @@ def apply_timing_and_links(headers, origin_ms, content_type, settings):
         existing = ec.first_value(headers, "server-timing")
         headers["server-timing"] = ec.header_entry(
             "server-timing", existing + ", " + timing if existing else timing)
-    if settings.links and content_type.startswith("text/html"):
-        headers["link"] = ec.header_entry("link", settings.links)
+    if settings.link_entry and content_type.startswith("text/html"):
+        headers["link"] = settings.link_entry
 
 
 def ab_cookie(request, request_headers, settings):
