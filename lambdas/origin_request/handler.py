@@ -273,6 +273,8 @@ def handle(event, settings):
         path = normalise_path(request["uri"], settings)
     except BadRequest:
         return ec.generated_response(400, "Bad Request", settings.security)
+    if path.startswith(settings.processed_prefix):  # internal variant keys are not public URLs
+        return ec.generated_response(404, "Not Found", settings.security, cache_control="public, max-age=60")
     query = clean_query(querystring, settings)
     if not query.isprintable():
         return ec.generated_response(400, "Bad Request", settings.security)

@@ -176,3 +176,11 @@ def test_lone_surrogates_are_refused(run, uri):
     result = run(page(uri))
     assert_valid_response(result)
     assert result["status"] == "400"
+
+
+@pytest.mark.parametrize("uri", ["/processed/team/photo.jpg.w640q80.webp", "/processed/", "/Processed/../processed/x",
+                                 "/%70rocessed/x.jpg.w640q80.webp"])
+def test_internal_variant_keys_cannot_be_requested_directly(run, uri):
+    result = run(page(uri))
+    assert_valid_response(result)
+    assert result["status"] == "404"
