@@ -140,9 +140,16 @@ def handle(event, settings):
     headers["cache-control"] = cache_control_for(request["uri"], status, content_type, settings)
     apply_timing_and_links(headers, origin_ms, content_type, settings)
     apply_cors(request_headers, headers, settings)
+    set_cookies = headers.get("set-cookie")
+    if set_cookies:  # the edge owns the A/B cookie: the origin may not set or clear it
+        set_cookies = [c for c in set_cookies if not c["value"].lstrip().startswith(settings.ab.cookie_eq)]
     cookie = ab_cookie(request, request_headers, settings)
     if cookie is not None:
-        headers["set-cookie"] = headers.get("set-cookie", []) + [cookie]
+        set_cookies = (set_cookies or []) + [cookie]
+    if set_cookies:
+        headers["set-cookie"] = set_cookies
+    else:
+        headers.pop("set-cookie", None)
     return response
 
 

@@ -147,3 +147,12 @@ def test_missing_response_headers_are_created(run):
     data = response_event()
     del data["Records"][0]["cf"]["response"]["headers"]
     assert_valid_response(run(data))
+
+
+def test_origin_cannot_set_the_ab_cookie(run):
+    result = run(response_event(request_headers={"cookie": "cf_ab=b"},
+                                response_headers={"set-cookie": " cf_ab=a; Path=/"}))
+    assert "set-cookie" not in result["headers"]
+    result = run(response_event(response_headers={"set-cookie": "cf_ab=zzz"}))
+    cookies = [c["value"] for c in result["headers"]["set-cookie"]]
+    assert len(cookies) == 1 and cookies[0].startswith("cf_ab=a;")
