@@ -13,7 +13,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-LAMBDAS = ROOT / "lambdas"
+LAMBDAS = ROOT / "lambdas"  # also in edge_events.py: tests import that, never conftest
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 NAMES = ("viewer_request", "viewer_response", "origin_request", "origin_response", "image_optimizer")
 

@@ -5,6 +5,7 @@ import json
 import pathlib
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+LAMBDAS = pathlib.Path(__file__).resolve().parents[3] / "lambdas"
 SECURITY_HEADERS = ("strict-transport-security", "content-security-policy", "x-content-type-options",
                     "x-frame-options", "referrer-policy", "permissions-policy",
                     "cross-origin-opener-policy", "cross-origin-resource-policy")

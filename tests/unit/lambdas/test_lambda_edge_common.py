@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import LAMBDAS
+from edge_events import LAMBDAS
 
 
 @pytest.fixture(scope="module")

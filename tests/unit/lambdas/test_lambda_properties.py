@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import LAMBDAS
-from edge_events import SECURITY_HEADERS, assert_valid_headers, assert_valid_request, assert_valid_response
+from edge_events import LAMBDAS, SECURITY_HEADERS, assert_valid_headers, assert_valid_request, assert_valid_response
 
 HOSTILE = ["", " ", "\r\n", "\n", "\r", "\0", "..", "%2e%2e", "%252e", "%", "%zz", "%ff", "%00", "%0d%0a",
            "\ud800", "\u2028", "漢字", "/", "//", "\\", "?", "#", ";", "=", "&", "cf_ab=", "cf_ab=b",

@@ -176,7 +176,7 @@ def test_huge_and_non_ascii_header_values_are_handled(run):
 
 def test_module_has_no_third_party_imports():
     import ast
-    from conftest import LAMBDAS
+    from edge_events import LAMBDAS
     for name in ("viewer_request", "viewer_response"):
         tree = ast.parse((LAMBDAS / name / "handler.py").read_text())
         imported = {a.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
