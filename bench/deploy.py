@@ -74,6 +74,10 @@ def engine_run(environment, endpoint):
     return elapsed, per_stack, report
 
 
+def check_first(report) -> None:
+    assert {r.result for r in report.results} == {"created"}, "first deploy did not create every stack"
+
+
 def cli_run(env_name, config_dir):
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "candlefish_ops", "deploy", env_name, "--yes",
@@ -100,8 +104,10 @@ def main() -> None:
     for _ in range(args.runs):
         emulator = Emulator()
         endpoint = emulator.start()
+        emulator.reset()  # moto's state lives in this process, beyond one server's life
         point_sdk_at(endpoint, environment.region)
-        elapsed, calls_first, _ = engine_run(environment, endpoint)
+        elapsed, calls_first, report = engine_run(environment, endpoint)
+        check_first(report)
         first.append(elapsed)
         elapsed, calls_noop, report = engine_run(environment, endpoint)
         assert {r.result for r in report.results} == {"unchanged"}, "redeploy was not a no-op"
