@@ -23,20 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-class QuietHooks:
-    def state(self, target, state, detail=""):
-        pass
-
-    def event(self, target, event):
-        pass
-
-    def review(self, prepared):
-        pass
-
-    def confirm(self, question):
-        pass
-
-
 def count_calls_by_stack(session, stack_names):
     """API calls per stack (by StackName, or by the change set a stack's CreateChangeSet returned)."""
     per_stack: dict[str, Counter] = defaultdict(Counter)
@@ -60,6 +46,7 @@ def count_calls_by_stack(session, stack_names):
 def engine_run(environment, endpoint):
     import boto3
 
+    from candlefish_ops.deploy.executor import SilentHooks
     from candlefish_ops.deploy.planner import plan_deploy
     from candlefish_ops.deploy.service import run_deploy
 
@@ -67,7 +54,7 @@ def engine_run(environment, endpoint):
     names = sorted({s.stack_name for s in environment.stacks.values()}, key=len, reverse=True)
     per_stack = count_calls_by_stack(session, names)
     started = time.perf_counter()
-    report = run_deploy(session, environment, plan_deploy(environment), QuietHooks(), assume_yes=True,
+    report = run_deploy(session, environment, plan_deploy(environment), SilentHooks(), assume_yes=True,
                         parallel=4, recreate_failed=False)
     elapsed = time.perf_counter() - started
     assert not report.failed, [r.to_dict() for r in report.results if not r.ok]

@@ -98,6 +98,22 @@ class DeployHooks(Protocol):
     def confirm(self, question: str) -> None: ...
 
 
+class SilentHooks:
+    """DeployHooks that show nothing and never ask (local bootstrap, benchmarks)."""
+
+    def state(self, target: StackTarget, state: str, detail: str = "") -> None:
+        pass
+
+    def event(self, target: StackTarget, event: StackEvent) -> None:
+        pass
+
+    def review(self, prepared: Sequence[Prepared]) -> None:
+        pass
+
+    def confirm(self, question: str) -> None:
+        pass
+
+
 class DeployExecutor:
     def __init__(self, session, environment: Environment, hooks: DeployHooks, *, assume_yes: bool,
                  parallel: int = 4, recreate_failed: bool = False, wait_timeout: float = 1800,

@@ -7,29 +7,16 @@ from candlefish_ops import ui
 from candlefish_ops.errors import EmulatorError
 
 
-class _QuietHooks:
-    def state(self, target, state, detail=""):
-        pass
-
-    def event(self, target, event):
-        pass
-
-    def review(self, prepared):
-        pass
-
-    def confirm(self, question):
-        pass
-
-
 def bootstrap_environment(session, endpoint: str, environment, needs: tuple[str, ...] = ()) -> None:
     """Deploy `needs` (default: every stack) with dependencies into the emulator at `endpoint`, then seed."""
+    from candlefish_ops.deploy.executor import SilentHooks
     from candlefish_ops.deploy.planner import plan_deploy, with_dependencies
     from candlefish_ops.deploy.service import run_deploy
     from candlefish_ops.local.extensions import seed_all
 
     ui.info(f"[dim]local mode: deploying {environment.name} into the emulator first...[/dim]")
     plan = plan_deploy(environment, with_dependencies(environment, needs) if needs else ())
-    report = run_deploy(session, environment, plan, _QuietHooks(), assume_yes=True, parallel=4,
+    report = run_deploy(session, environment, plan, SilentHooks(), assume_yes=True, parallel=4,
                         recreate_failed=False)
     if report.failed:
         failed = "; ".join(f"{r.key} ({r.region}): {r.message}" for r in report.results if not r.ok)
