@@ -134,23 +134,38 @@ class DeployExecutor:
         self._outputs: dict[tuple[str, str], dict[str, str]] = {}
         self._outputs_lock = threading.Lock()
         self._recreated: set[str] = set()
+        self._unexecuted: dict[str, tuple[StackTarget, str]] = {}
+        self._unexecuted_lock = threading.Lock()
 
     # -- the run -------------------------------------------------------------------------------------
 
     def run(self, plan: DeployPlan) -> DeployReport:
         report = DeployReport(plan.environment, planned=not plan.execute)
         results: dict[tuple[str, str], StackResult] = {}
-        with ThreadPoolExecutor(max_workers=self._parallel, thread_name_prefix="deploy") as pool:
-            try:
-                for number, batch in enumerate(plan.batches, start=1):
-                    self._run_batch(pool, plan, batch, results, f"batch {number}/{len(plan.batches)}")
-            except KeyboardInterrupt:
-                self._cancel.set()
-                raise Interrupted(self._interrupt_message(plan, results)) from None
-            finally:
-                report.results = [results.get((t.key, t.region)) or StackResult(t.key, t.region, t.stack_name)
-                                  for t in plan.targets]
+        pool = ThreadPoolExecutor(max_workers=self._parallel, thread_name_prefix="deploy")
+        try:
+            for number, batch in enumerate(plan.batches, start=1):
+                self._run_batch(pool, plan, batch, results, f"batch {number}/{len(plan.batches)}")
+        except KeyboardInterrupt:
+            self._cancel.set()
+            pool.shutdown(wait=True)  # workers stop at their next wait
+            self._discard_unexecuted()
+            raise Interrupted(self._interrupt_message(plan, results)) from None
+        finally:
+            pool.shutdown(wait=True)
+            report.results = [results.get((t.key, t.region)) or StackResult(t.key, t.region, t.stack_name)
+                              for t in plan.targets]
         return report
+
+    def _discard_unexecuted(self) -> None:
+        """After Ctrl-C: delete the change sets that were created but never executed (best effort)."""
+        with self._unexecuted_lock:
+            leftovers, self._unexecuted = dict(self._unexecuted), {}
+        for change_set_id, (target, kind) in leftovers.items():
+            try:
+                self._discard_ids(self._cfn(target.region), target, change_set_id, kind)
+            except CandlefishError:
+                pass  # the message tells the user to rerun, which cleans up leftovers anyway
 
     def _run_batch(self, pool, plan: DeployPlan, batch, results, label: str) -> None:
         runnable = []
@@ -242,6 +257,7 @@ class DeployExecutor:
 
     def _unchanged(self, cfn, target, result, stack, change_set: ChangeSetResult | None) -> Prepared:
         if change_set is not None:
+            self._forget(change_set.change_set_id)
             cfn.delete_change_set(change_set.change_set_id)
         result.action, result.result = "none", "unchanged"
         result.outputs = dict(stack.outputs) if stack else {}
@@ -263,13 +279,26 @@ class DeployExecutor:
                                               parameters=parameters, tags=dict(target.tags), **source)
         if change_set_id is None:
             return None
+        with self._unexecuted_lock:
+            self._unexecuted[change_set_id] = (target, kind)
         return cfn.wait_for_change_set(change_set_id)
 
     def _execute(self, item: Prepared) -> None:
+        """Execute one change set and wait; a failure here fails this stack only."""
+        try:
+            self._execute_and_wait(item)
+        except CredentialsError:
+            raise
+        except (StackFailure, CandlefishError) as failure:
+            item.result.result, item.result.message = "failed", str(failure)
+            self._hooks.state(item.target, "FAILED", str(failure))
+
+    def _execute_and_wait(self, item: Prepared) -> None:
         target, result = item.target, item.result
         cfn = self._cfn(target.region)
         started = time.monotonic()
         since = datetime.now(timezone.utc)
+        self._forget(item.change_set_id)
         cfn.execute_change_set(item.change_set_id)
         self._hooks.state(target, f"{item.change_set_type}_IN_PROGRESS")
         stack = self._wait_for_stack(cfn, target, since)
@@ -285,6 +314,10 @@ class DeployExecutor:
         result.message = self._failure_reasons(cfn, target, stack, since)
         self._hooks.state(target, stack.status if stack else "DELETED", result.message)
 
+    def _forget(self, change_set_id: str) -> None:
+        with self._unexecuted_lock:
+            self._unexecuted.pop(change_set_id, None)
+
     def _discard(self, item: Prepared, outcome: str) -> None:
         """Delete a change set that will not be executed (and the empty stack a CREATE one made)."""
         self._discard_ids(self._cfn(item.target.region), item.target, item.change_set_id, item.change_set_type)
@@ -292,6 +325,7 @@ class DeployExecutor:
         self._hooks.state(item.target, outcome.upper())
 
     def _discard_ids(self, cfn: CloudFormation, target: StackTarget, change_set_id: str, kind: str) -> None:
+        self._forget(change_set_id)
         cfn.delete_change_set(change_set_id)
         if kind == "CREATE":
             cfn.delete_stack(target.stack_name)

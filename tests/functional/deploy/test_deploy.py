@@ -283,3 +283,30 @@ def test_ctrl_c_stops_waiting_and_says_how_to_resume(aws, project, emulator_endp
     assert "rerun `candlefish deploy staging` to resume" in stderr
     assert aws.client("cloudformation").list_change_sets(StackName="fixture-staging-base")["Summaries"] == []
     assert "fixture-staging-app" not in stacks(aws)
+
+
+def test_ctrl_c_deletes_change_sets_created_but_not_executed(aws, cli, project, emulator_endpoint):
+    """app (eu-west-1) has its change set ready while app (us-east-1) is busy: Ctrl-C leaves none behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    assert cli("deploy", "staging", "--config-dir", project.config_dir).exit_code == 0
+    project.write("config/staging.yaml", (project.config_dir / "staging.yaml").read_text().replace(
+        "AssetsBucket: ${base.AssetsBucketName}", "AssetsBucket: ${base.AssetsBucketName}\n      QueueSuffix: work"))
+    force_status("fixture-staging-app", "UPDATE_IN_PROGRESS", region="us-east-1")
+    command = [sys.executable, "-m", "candlefish_ops", "deploy", "staging", "--config-dir", str(project.config_dir)]
+    process = subprocess.Popen(command, env={**os.environ, "AWS_ENDPOINT_URL": emulator_endpoint},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if "app (eu-west-1)" in line and "REVIEW" in line and any("WAITING" in s for s in seen):
+            break
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=30)
+    assert process.returncode == 130, "".join(seen) + rest
+    west = aws.client("cloudformation", "eu-west-1")
+    assert west.list_change_sets(StackName="fixture-staging-app")["Summaries"] == []
+    assert west.describe_stacks(StackName="fixture-staging-app")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
