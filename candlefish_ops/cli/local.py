@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
 
 app = typer.Typer(help="The embedded AWS emulator (moto).", no_args_is_help=True)
 
@@ -41,3 +41,21 @@ def serve(
         ui.info("stopped; the emulator's state is gone")
     finally:
         emulator.stop()
+
+
+@app.command("demo")
+def demo(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
+    """A first look, no AWS account needed: deploy ENV into a fresh emulator with live progress, then
+    deploy it again (every stack unchanged, nothing executed), timed."""
+    import time
+
+    from candlefish_ops.cli.deploy import deploy
+
+    app = app_context(ctx)
+    app.local, app.yes = True, True
+    options = {"plan": False, "only": [], "parallel": 4, "recreate_failed": False, "timeout": 1800}
+    deploy(ctx, env, **options)
+    ui.info("\n[bold]redeploying: nothing changed, so no change set is executed[/bold]")
+    started = time.monotonic()
+    deploy(ctx, env, **options)
+    ui.info(f"[bold]redeploy took {time.monotonic() - started:.1f}s[/bold]")
