@@ -310,3 +310,17 @@ def test_ctrl_c_deletes_change_sets_created_but_not_executed(aws, cli, project, 
     west = aws.client("cloudformation", "eu-west-1")
     assert west.list_change_sets(StackName="fixture-staging-app")["Summaries"] == []
     assert west.describe_stacks(StackName="fixture-staging-app")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_template_over_the_inline_limit_goes_through_the_artifacts_bucket(aws, cli, project):
+    padding = "x" * 60_000  # CloudFormation takes at most 51,200 bytes inline
+    project.write("templates/base.yaml", (project.templates / "base.yaml").read_text()
+                  + f"Metadata:\n  Padding: {padding}\n")
+    result = cli("deploy", "staging", "--config-dir", project.config_dir, "--only", "base")
+    assert result.exit_code == 0, result.stderr
+    assert stacks(aws)["fixture-staging-base"]["StackStatus"] == "CREATE_COMPLETE"
+    bucket = "fixture-staging-cfn-123456789012-us-east-1"
+    keys = [o["Key"] for o in aws.client("s3").list_objects_v2(Bucket=bucket)["Contents"]]
+    assert len(keys) == 1 and keys[0].startswith("templates/base/")
+    access = aws.client("s3").get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(access.values())
