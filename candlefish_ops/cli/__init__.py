@@ -55,7 +55,7 @@ class CandlefishGroup(TyperGroup):
             raise typer.Exit(error.exit_code) from error
         except KeyboardInterrupt:
             ui.error("interrupted; AWS is left consistent: rerun the same command to resume")
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
         except Exception as error:  # a bug: still one line, with the way to see more
             _report(ctx, error, f"internal error: {type(error).__name__}: {error} (rerun with --debug)")
             raise typer.Exit(1) from error

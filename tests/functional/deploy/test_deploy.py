@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 
 def stacks(aws, region="us-east-1"):
