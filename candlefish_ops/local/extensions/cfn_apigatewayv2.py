@@ -78,9 +78,39 @@ class CfnApi(BackendHandle, CloudFormationModel):
 
 
 class _ApiChild(BackendHandle):
-    """A resource of an API: Ref = its id; deleted from the API's collection `collection`."""
+    """A resource of an API: Ref = its id; deleted from the API's collection `collection`.
+
+    Children with backend `create_<kind>(api_id, **arguments)` / `update_<kind>(api_id, <kind>_id,
+    **arguments)` set `kind`, `arguments` (CloudFormation properties -> backend keywords) and `id_field`
+    (the created object's id attribute), and get create and in-place update from here."""
 
     collection = ""
+    kind = ""
+    id_field = "id"
+
+    @staticmethod
+    def arguments(props: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - set by each child
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        props = properties_of(cloudformation_json)
+        create = getattr(_backend(account_id, region_name), f"create_{cls.kind}")
+        created = create(api_id=props["ApiId"], **cls.arguments(props))
+        return cls(props["ApiId"], getattr(created, cls.id_field))
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> Any:
+        update = getattr(_backend(account_id, region_name), f"update_{cls.kind}")
+        update(api_id=original_resource.api_id, **{f"{cls.kind}_id": original_resource.resource_id},
+               **cls.arguments(properties_of(cloudformation_json)))
+        return original_resource
 
     def __init__(self, api_id: str, resource_id: str) -> None:
         self.api_id, self.resource_id = api_id, resource_id
@@ -108,32 +138,13 @@ def _authorizer_arguments(props: dict[str, Any]) -> dict[str, Any]:
 class CfnAuthorizer(_ApiChild, CloudFormationModel):
     """AWS::ApiGatewayV2::Authorizer (GetAtt AuthorizerId)."""
 
-    collection = "authorizers"
+    collection, kind = "authorizers", "authorizer"
     attributes = {"AuthorizerId": "resource_id"}
+    arguments = staticmethod(_authorizer_arguments)
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGatewayV2::Authorizer"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> CfnAuthorizer:
-        props = properties_of(cloudformation_json)
-        authorizer = _backend(account_id, region_name).create_authorizer(api_id=props["ApiId"],
-                                                                         **_authorizer_arguments(props))
-        return cls(props["ApiId"], authorizer.id)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: CfnAuthorizer, new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
-    ) -> CfnAuthorizer:
-        props = properties_of(cloudformation_json)
-        _backend(account_id, region_name).update_authorizer(
-            api_id=original_resource.api_id, authorizer_id=original_resource.resource_id, **_authorizer_arguments(props))
-        return original_resource
 
 
 def _integration_arguments(props: dict[str, Any]) -> dict[str, Any]:
@@ -154,33 +165,13 @@ def _integration_arguments(props: dict[str, Any]) -> dict[str, Any]:
 class CfnIntegration(_ApiChild, CloudFormationModel):
     """AWS::ApiGatewayV2::Integration (GetAtt IntegrationId)."""
 
-    collection = "integrations"
+    collection, kind = "integrations", "integration"
     attributes = {"IntegrationId": "resource_id"}
+    arguments = staticmethod(_integration_arguments)
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGatewayV2::Integration"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> CfnIntegration:
-        props = properties_of(cloudformation_json)
-        integration = _backend(account_id, region_name).create_integration(api_id=props["ApiId"],
-                                                                           **_integration_arguments(props))
-        return cls(props["ApiId"], integration.id)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: CfnIntegration, new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
-    ) -> CfnIntegration:
-        props = properties_of(cloudformation_json)
-        _backend(account_id, region_name).update_integration(
-            api_id=original_resource.api_id, integration_id=original_resource.resource_id,
-            **_integration_arguments(props))
-        return original_resource
 
 
 def _route_arguments(props: dict[str, Any]) -> dict[str, Any]:
@@ -197,31 +188,13 @@ def _route_arguments(props: dict[str, Any]) -> dict[str, Any]:
 class CfnRoute(_ApiChild, CloudFormationModel):
     """AWS::ApiGatewayV2::Route (GetAtt RouteId)."""
 
-    collection = "routes"
+    collection, kind, id_field = "routes", "route", "route_id"
     attributes = {"RouteId": "resource_id"}
+    arguments = staticmethod(_route_arguments)
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGatewayV2::Route"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> CfnRoute:
-        props = properties_of(cloudformation_json)
-        route = _backend(account_id, region_name).create_route(api_id=props["ApiId"], **_route_arguments(props))
-        return cls(props["ApiId"], route.route_id)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: CfnRoute, new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
-    ) -> CfnRoute:
-        props = properties_of(cloudformation_json)
-        _backend(account_id, region_name).update_route(
-            api_id=original_resource.api_id, route_id=original_resource.resource_id, **_route_arguments(props))
-        return original_resource
 
 
 def _lower_keys(settings: dict[str, Any] | None) -> dict[str, Any] | None:
