@@ -3,6 +3,7 @@
 import base64
 import io
 import struct
+import sys
 import zlib
 
 import pytest
@@ -290,3 +291,87 @@ def test_every_pixel_mode_renders(optimizer, mode, container, fmt):
     image = Image.open(io.BytesIO(body))
     assert image.format == fmt.upper() and image.size == (320, 240)
     assert image.mode in (("RGB", "L") if fmt == "jpeg" else ("RGB", "RGBA"))
+
+
+def adam7_png(image):
+    """An interlaced (Adam7) RGB PNG of ``image``, written by hand: Pillow cannot save interlaced PNGs."""
+    width, height = image.size
+    pixels = image.convert("RGB").tobytes()
+    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+    raw = bytearray()
+    for x0, y0, dx, dy in passes:
+        for y in range(y0, height, dy):
+            row = [pixels[(y * width + x) * 3:(y * width + x) * 3 + 3] for x in range(x0, width, dx)]
+            if row:
+                raw += b"\x00" + b"".join(row)
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 1)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw))) + \
+        chunk(b"IEND", b"")
+
+
+def png_variants(imagegen):
+    """name -> PNG bytes covering every colour type, bit depth, transparency chunk, interlace and APNG."""
+    base = imagegen.alpha_png(301, 203)
+    variants = {mode: imagegen.encoded(base.convert(mode), "PNG") for mode in ("RGBA", "RGB", "L", "LA", "P", "1")}
+    variants["I;16"] = imagegen.encoded(base.convert("L").convert("I;16"), "PNG")
+    variants["P+tRNS"] = imagegen.encoded(base.convert("RGB").convert("P"), "PNG", transparency=3)
+    variants["APNG"] = imagegen.encoded(base, "PNG", save_all=True, duration=100,
+                                        append_images=[base.transpose(0)])
+    variants["Adam7"] = adam7_png(base)
+    variants["big RGBA"] = imagegen.encoded(imagegen.alpha_png(1600, 1200), "PNG")
+    return variants
+
+
+def test_isal_png_inflate_is_pixel_identical_to_pillow_alone(optimizer, imagegen):
+    pytest.importorskip("isal")
+    from PIL import Image
+    for name, data in png_variants(imagegen).items():
+        plain = Image.open(io.BytesIO(data))
+        plain.load()
+        assert name != "Adam7" or plain.info.get("interlace") == 1
+        fast = Image.open(io.BytesIO(data))
+        assert optimizer._isal_png_reader(fast) is not None, name
+        optimizer.load_pixels(fast)
+        assert "load_read" not in vars(fast), name  # the instance is left as Pillow made it
+        assert (fast.mode, fast.size, fast.info.get("interlace")) == (plain.mode, plain.size, plain.info.get("interlace"))
+        assert fast.tobytes() == plain.tobytes(), name
+
+
+def test_corrupt_or_truncated_png_data_is_refused_with_the_isal_path(optimizer, imagegen):
+    pytest.importorskip("isal")
+    data = png_variants(imagegen)["big RGBA"]
+    flipped = bytearray(data)
+    flipped[len(data) // 3] ^= 0x55  # inside the compressed data: the stream's checksum fails
+    for broken in (bytes(flipped), data[:len(data) // 2]):
+        with pytest.raises(optimizer.ImageRejected) as caught:
+            optimizer.render(broken, 320, "webp", 80, optimizer.SETTINGS)
+        assert caught.value.status == 415
+
+
+def test_png_decodes_without_isal_too(optimizer, imagegen, monkeypatch):
+    from PIL import Image
+    data = png_variants(imagegen)["Adam7"]
+    monkeypatch.setitem(sys.modules, "isal", None)  # as in a bundle packaged without the wheel
+    image = Image.open(io.BytesIO(data))
+    assert optimizer._isal_png_reader(image) is None
+    optimizer.load_pixels(image)
+    assert image.size == (301, 203)
+    body = optimizer.render(data, 320, "jpeg", 80, optimizer.SETTINGS)
+    assert Image.open(io.BytesIO(body)).size == (301, 203)
+
+
+def test_alpha_flattened_for_jpeg_after_the_resize_matches_flattening_first(optimizer, imagegen):
+    from PIL import Image, ImageChops, ImageStat
+    alpha = imagegen.alpha_png(1600, 1200)
+    data = imagegen.encoded(alpha, "PNG")
+    rendered = optimizer.prepare(optimizer.open_original(data, 10**8), 640, "jpeg")
+    white = Image.new("RGB", alpha.size, (255, 255, 255))
+    white.paste(alpha, mask=alpha.getchannel("A"))
+    expected = white.resize((640, 480), Image.Resampling.LANCZOS, reducing_gap=optimizer.REDUCING_GAP)
+    assert rendered.mode == "RGB" and rendered.size == (640, 480)
+    assert max(ImageStat.Stat(ImageChops.difference(rendered, expected)).mean) < 1.0
+    corners = [rendered.getpixel(xy) for xy in ((0, 0), (639, 0), (0, 479), (639, 479))]
+    assert all(min(pixel) >= 250 for pixel in corners)  # transparent corners became white
