@@ -332,12 +332,37 @@ def test_isal_png_inflate_is_pixel_identical_to_pillow_alone(optimizer, imagegen
         plain = Image.open(io.BytesIO(data))
         plain.load()
         assert name != "Adam7" or plain.info.get("interlace") == 1
-        fast = Image.open(io.BytesIO(data))
-        assert optimizer._isal_png_reader(fast) is not None, name
-        optimizer.load_pixels(fast)
-        assert "load_read" not in vars(fast), name  # the instance is left as Pillow made it
-        assert (fast.mode, fast.size, fast.info.get("interlace")) == (plain.mode, plain.size, plain.info.get("interlace"))
-        assert fast.tobytes() == plain.tobytes(), name
+        for threads in (1, 2):  # inline, and on a worker thread for originals over PIPELINE_MIN_BYTES
+            fast = Image.open(io.BytesIO(data))
+            assert optimizer._isal_png_feed(fast) is not None, name
+            optimizer.load_pixels(fast, threads=threads)
+            assert "load_read" not in vars(fast), name  # the instance is left as Pillow made it
+            assert (fast.mode, fast.size, fast.info.get("interlace")) == \
+                (plain.mode, plain.size, plain.info.get("interlace"))
+            assert fast.tobytes() == plain.tobytes(), (name, threads)
+    assert len(png_variants(imagegen)["big RGBA"]) > optimizer.PIPELINE_MIN_BYTES
+
+
+def test_the_inflate_worker_is_stopped_when_pillow_has_every_row(optimizer, imagegen):
+    pytest.importorskip("isal")
+    import threading
+
+    from PIL import Image
+    image = imagegen.alpha_png(1600, 1200)
+    rows = image.tobytes()  # "RGBA" rows, each behind a filter-type byte (0: none)
+    stride = 1600 * 4
+    raw = b"".join(b"\x00" + rows[y * stride:(y + 1) * stride] for y in range(1200))
+    # the stream carries 600 rows more than the header's height: Pillow stops reading after 1200
+    stream = zlib.compress(raw + raw[:600 * (stride + 1)], 1)
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", 1600, 1200, 8, 6, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", stream) + chunk(b"IEND", b"")
+    fast = Image.open(io.BytesIO(data))
+    optimizer.load_pixels(fast, threads=2)
+    assert fast.tobytes() == rows
+    assert not [t for t in threading.enumerate() if t.name == "png-inflate"]
 
 
 def test_corrupt_or_truncated_png_data_is_refused_with_the_isal_path(optimizer, imagegen):
@@ -356,7 +381,7 @@ def test_png_decodes_without_isal_too(optimizer, imagegen, monkeypatch):
     data = png_variants(imagegen)["Adam7"]
     monkeypatch.setitem(sys.modules, "isal", None)  # as in a bundle packaged without the wheel
     image = Image.open(io.BytesIO(data))
-    assert optimizer._isal_png_reader(image) is None
+    assert optimizer._isal_png_feed(image) is None
     optimizer.load_pixels(image)
     assert image.size == (301, 203)
     body = optimizer.render(data, 320, "jpeg", 80, optimizer.SETTINGS)
