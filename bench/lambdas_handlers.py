@@ -64,10 +64,17 @@ def scenarios():
                                          "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1")
     del headers["cookie"]
     stored = json.loads(fixture("image_origin_response", status="200"))
+    preflight = json.loads(fixture("viewer_request", method="OPTIONS", uri="/account/settings"))
+    headers = preflight["Records"][0]["cf"]["request"]["headers"]
+    headers["origin"] = [{"key": "Origin", "value": "https://app.candlefish.ai"}]
+    headers["access-control-request-method"] = [{"key": "Access-Control-Request-Method", "value": "PUT"}]
+    headers["access-control-request-headers"] = [{"key": "Access-Control-Request-Headers",
+                                                  "value": "authorization,content-type"}]
     return [
         ("viewer_request: desktop, A/B cookie", "viewer_request", fixture("viewer_request")),
         ("viewer_request: iPhone, no cookie (hash)", "viewer_request", json.dumps(mobile)),
         ("viewer_request: image, Accept negotiation", "viewer_request", fixture("viewer_request", uri="/images/a.jpg")),
+        ("viewer_request: CORS preflight (OPTIONS, allowed)", "viewer_request", json.dumps(preflight)),
         ("viewer_response: HTML, CORS, Server-Timing", "viewer_response", fixture("viewer_response")),
         ("origin_request: page, tracking params", "origin_request",
          fixture("origin_request", uri="/docs/getting-started/", querystring="utm_source=x&page=2")),

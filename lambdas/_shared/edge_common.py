@@ -229,9 +229,9 @@ def internal_error(function, exc, security):
     return generated_response(500, "Internal Server Error", security)
 
 
-def canned_response(status, body, security):
+def canned_response(status, body, security, extra=None):
     """A zero-argument factory for a fixed generated response (headers built once, dict copied)."""
-    template = generated_response(status, body, security)
+    template = generated_response(status, body, security, extra=extra)
     headers = template["headers"]
 
     def make():

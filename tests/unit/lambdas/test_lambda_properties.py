@@ -3,7 +3,8 @@
 Invariants checked on every result: the handler does not raise; it returns either a request CloudFront
 can forward or a valid response; no header name, key or value carries CR, LF or NUL (no header
 injection); generated responses and every viewer response carry the security headers; internal headers
-on forwarded requests hold only values the functions themselves produce.
+on forwarded requests hold only values the functions themselves produce; CORS grants only from the
+configuration (preflights answered by viewer_request, origins echoed by viewer_response).
 """
 
 import json
@@ -18,11 +19,13 @@ from edge_events import LAMBDAS, SECURITY_HEADERS, assert_valid_headers, assert_
 HOSTILE = ["", " ", "\r\n", "\n", "\r", "\0", "..", "%2e%2e", "%252e", "%", "%zz", "%ff", "%00", "%0d%0a",
            "\ud800", "\u2028", "漢字", "/", "//", "\\", "?", "#", ";", "=", "&", "cf_ab=", "cf_ab=b",
            "image/avif;q=0", "image/webp;q=nan", "q=1e999", "w=", "w=99999999999", "q=-1", "*", "null",
-           "https://app.candlefish.ai", "googlebot", "sqlmap", "x" * 300]
+           "https://app.candlefish.ai", "googlebot", "sqlmap", "x" * 300, "PUT", "put", "TRACE", "OPTIONS",
+           "content-type", "Content-Type, X-Evil", "authorization,x-requested-with"]
 NAMES = ["host", "user-agent", "accept", "cookie", "origin", "referer", "x-device-type", "x-ab-variant",
          "x-image-accept", "x-bot-class", "x-cf-edge-start", "x-cf-viewer-uri", "x-cf-origin-ms",
          "cloudfront-viewer-country", "cloudfront-is-mobile-viewer", "content-type", "cache-control", "vary",
-         "set-cookie", "server-timing", "access-control-allow-origin", "x-powered-by"]
+         "set-cookie", "server-timing", "access-control-allow-origin", "x-powered-by",
+         "access-control-request-method", "access-control-request-headers"]
 
 text = st.one_of(st.text(max_size=80), st.sampled_from(HOSTILE),
                  st.lists(st.sampled_from(HOSTILE + ["a", "b", "1"]), max_size=6).map("".join))
@@ -40,6 +43,7 @@ uri = st.one_of(
 query = st.one_of(text, st.lists(st.sampled_from(["w=640", "w=1e9", "q=87", "q=", "utm_source=x", "fbclid=1",
                                                   "w=320", "width=-1", "quality=999", "%", "a=\r\n"]),
                                  max_size=5).map("&".join))
+method = st.one_of(st.sampled_from(["GET", "OPTIONS", "POST", "HEAD", "PUT", "options"]), st.text(max_size=8))
 status = st.one_of(st.sampled_from(["200", "301", "304", "403", "404", "500", "502", "503"]), st.text(max_size=4))
 
 PROPS = settings(max_examples=100, deadline=None,
@@ -48,9 +52,10 @@ CONFIG = json.loads((LAMBDAS / "edge_config.json").read_text(encoding="utf-8"))
 VARIANT = re.compile(r"^/processed/.+\.w(320|640|1280|1920)q([0-9]+)\.(avif|webp|jpeg|png)$")
 
 
-def build(event_type, uri_value, query_value, request_headers, ip, response_status=None, response_headers=None):
+def build(event_type, uri_value, query_value, request_headers, ip, response_status=None, response_headers=None,
+          method_value="GET"):
     cf = {"config": {"distributionId": "EDFDVBD6EXAMPLE", "eventType": event_type, "requestId": "r"},
-          "request": {"clientIp": ip, "headers": request_headers, "method": "GET",
+          "request": {"clientIp": ip, "headers": request_headers, "method": method_value,
                       "querystring": query_value, "uri": uri_value}}
     if response_status is not None:
         cf["response"] = {"status": response_status, "statusDescription": "x", "headers": response_headers}
@@ -76,17 +81,87 @@ def assert_internal_values(result, config):
         assert header not in result["headers"], header
 
 
+def assert_preflight_grants(result, request_headers):
+    """A 204 only answers a real preflight, and every Access-Control-* value comes from the config."""
+    headers = result["headers"]
+    grants = {name: entries[0]["value"] for name, entries in headers.items() if name.startswith("access-control-")}
+    if result["status"] != "204":
+        assert grants == {}, grants
+        return
+    cors = CONFIG["cors"]
+    origins, methods = request_headers["origin"], request_headers["access-control-request-method"]
+    assert len(origins) == 1 and len(methods) == 1
+    assert grants["access-control-allow-origin"] == origins[0]["value"].lower()
+    assert grants["access-control-allow-origin"] in cors["allowed_origins"]
+    assert methods[0]["value"].strip() in cors["allow_methods"]
+    assert grants["access-control-allow-methods"] == ", ".join(cors["allow_methods"])
+    assert grants["access-control-max-age"] == str(cors["max_age"])
+    assert grants["access-control-allow-credentials"] == "true"
+    requested = ",".join(e["value"] for e in request_headers.get("access-control-request-headers", [])).lower()
+    for name in grants.get("access-control-allow-headers", "").split(", "):
+        assert name == "" or (name in cors["allow_headers"] and name in requested), name
+    assert set(grants) <= {"access-control-allow-origin", "access-control-allow-methods", "access-control-max-age",
+                           "access-control-allow-credentials", "access-control-allow-headers"}
+    assert headers["vary"][0]["value"] == "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+    assert headers["cache-control"][0]["value"] == "no-store"
+
+
 @PROPS
-@given(uri=uri, query_value=query, request_headers=headers, ip=text)
-def test_viewer_request_invariants(edge, uri, query_value, request_headers, ip, capsys):
-    result = edge["viewer_request"].handler(build("viewer-request", uri, query_value, request_headers, ip))
+@given(uri=uri, query_value=query, request_headers=headers, ip=text, method_value=method)
+def test_viewer_request_invariants(edge, uri, query_value, request_headers, ip, method_value, capsys):
+    data = build("viewer-request", uri, query_value, request_headers, ip, method_value=method_value)
+    result = edge["viewer_request"].handler(data)
     assert_no_crash(capsys)
     if "status" in result:
         assert_valid_response(result)
-        assert result["status"] in ("400", "403")
+        assert result["status"] in ("204", "400", "403")
+        assert result["status"] != "204" or method_value == "OPTIONS"
+        assert_preflight_grants(result, request_headers)
     else:
         assert_valid_request(result)
         assert_internal_values(result, CONFIG)
+
+
+CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+allowed_origin = st.sampled_from(CONFIG["cors"]["allowed_origins"])
+origin_value = st.one_of(allowed_origin, allowed_origin, allowed_origin.map(str.upper), text)
+allowed_method = st.sampled_from(CONFIG["cors"]["allow_methods"])
+method_name = st.one_of(allowed_method, allowed_method, st.sampled_from(["TRACE", "put", "OPTIONS", " PUT"]), text)
+header_list = st.lists(st.one_of(st.sampled_from(CONFIG["cors"]["allow_headers"] + ["X-Evil", "Content-Type", " "]),
+                                 text), max_size=5).map(",".join)
+
+
+def values(strategy):
+    """CloudFront entries for one header: mostly one, sometimes none (absent) or a repeated header."""
+    entry = strategy.map(lambda v: {"key": "X", "value": v})
+    return st.one_of(entry.map(lambda e: [e]), entry.map(lambda e: [e]), st.just([]),
+                     st.lists(entry, min_size=2, max_size=2))
+
+
+@settings(PROPS, max_examples=300)
+@given(origins=values(origin_value), methods=values(method_name), requested=values(header_list), uri=uri)
+def test_preflights_grant_only_configured_values(edge, origins, methods, requested, uri, capsys):
+    request_headers = {"user-agent": [{"key": "User-Agent", "value": CHROME}]}
+    for name, entries in (("origin", origins), ("access-control-request-method", methods),
+                          ("access-control-request-headers", requested)):
+        if entries:
+            request_headers[name] = entries
+    sent = [e["value"] for e in origins + methods + requested]
+    result = edge["viewer_request"].handler(build("viewer-request", uri, "", request_headers, "203.0.113.9",
+                                                  method_value="OPTIONS"))
+    assert_no_crash(capsys)
+    if any(c in v for v in sent for c in "\r\n\0") or not uri.startswith("/"):
+        assert result["status"] == "400"
+    elif not origins or not methods:
+        assert_valid_request(result)  # not a preflight: forwarded as before
+        return
+    assert_valid_response(result)
+    assert result["status"] in ("204", "400", "403")
+    assert_preflight_grants(result, request_headers)
+    exact = (len(origins) == 1 and origins[0]["value"] in CONFIG["cors"]["allowed_origins"]
+             and len(methods) == 1 and methods[0]["value"] in CONFIG["cors"]["allow_methods"])
+    if exact and not requested:
+        assert result["status"] == "204"
 
 
 @PROPS
