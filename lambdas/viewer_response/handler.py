@@ -42,7 +42,6 @@ class Settings:
         if "*" in origins and self.credentials:
             raise ec.ConfigError("cors: '*' cannot be combined with allow_credentials (browsers reject it)")
         self.wildcard = "*" in origins
-        self.origins = frozenset(o for o in origins if o != "*")
         self.cors_static = {}
         if self.credentials:
             self.cors_static["access-control-allow-credentials"] = ec.header_entry(
@@ -59,7 +58,8 @@ class Settings:
         self.cache_not_found = ec.header_entry("cache-control", "public, max-age=60")
         links = ", ".join(config.get("preload_links", ()))
         self.link_entry = ec.header_entry("link", links) if links else None
-        self.origin_entries = {o: ec.header_entry("access-control-allow-origin", o)
+        # keyed by the lower-cased origin, valued with the configured spelling: never echo client text
+        self.origin_entries = {str(o).lower(): ec.header_entry("access-control-allow-origin", o)
                                for o in cors["allowed_origins"] if o != "*"}
         self.ab = ec.ABSettings(config["ab"])
         self.ua_limit = int(config["bots"].get("max_user_agent_scan", 512))
@@ -85,9 +85,9 @@ def cache_control_for(uri, status, content_type, settings):
 def apply_cors(request_headers, headers, settings):
     """Echo an allowed Origin (with credentials if configured); always ``Vary: Origin``."""
     origin = ec.first_value(request_headers, "origin")
-    if origin and origin.lower() in settings.origins:
-        entry = settings.origin_entries.get(origin)  # prebuilt for the exact configured spelling
-        headers["access-control-allow-origin"] = entry or ec.header_entry("access-control-allow-origin", origin)
+    entry = settings.origin_entries.get(origin.lower()) if origin and origin.isascii() else None
+    if entry is not None:
+        headers["access-control-allow-origin"] = entry
         headers.update(settings.cors_static)
     elif settings.wildcard:
         headers["access-control-allow-origin"] = settings.wildcard_entry

@@ -79,6 +79,21 @@ def test_cors_echoes_an_allowed_origin_with_credentials_and_vary(run):
     assert value(headers, "vary") == "Accept-Encoding, Origin"
 
 
+@pytest.mark.parametrize("origin", ["HTTPS://APP.CANDLEFISH.AI", "https://App.Candlefish.AI"])
+def test_cors_answers_with_the_configured_spelling_never_the_clients(run, origin):
+    result = run(response_event(request_headers={"origin": origin}))
+    assert value(result["headers"], "access-control-allow-origin") == "https://app.candlefish.ai"
+
+
+def test_cors_refuses_non_ascii_lookalikes_of_an_allowed_origin(run, edge, config):
+    config["cors"]["allowed_origins"] = ["https://kiosk.candlefish.ai"]
+    settings = edge["viewer_response"].Settings(config)
+    kelvin = "https://\u212aiosk.candlefish.ai"  # KELVIN SIGN lower-cases to a plain "k"
+    assert kelvin.lower() == "https://kiosk.candlefish.ai"
+    result = edge["viewer_response"].handle(response_event(request_headers={"origin": kelvin}), settings)
+    assert "access-control-allow-origin" not in result["headers"]
+
+
 @pytest.mark.parametrize("origin", ["https://evil.example", "https://app.candlefish.ai.evil.example", "null",
                                     "https://app.candlefish.ai\r\nSet-Cookie: a=1", None])
 def test_cors_refuses_other_origins_and_strips_origin_supplied_grants(run, origin):
