@@ -191,7 +191,6 @@ def target_size(size, width, swapped):
 
 def prepare(image, width, fmt, fast_draft=True):
     """Decode (DCT-scaled for JPEG), flatten to the output mode and resize; returns a loaded image."""
-    from PIL import ImageOps
     scalable = image.format == "JPEG" and image.mode in ("RGB", "L")
     if not scalable:
         # decode first: Pillow's PNG getexif() loads the whole image (eXIf may follow the pixel data)
@@ -212,9 +211,14 @@ def prepare(image, width, fmt, fast_draft=True):
         image = resize(image, size)
     if flatten:
         image = _flatten_on_white(image)
-    if orientation != 1:
-        image = ImageOps.exif_transpose(image)
+    if orientation in _TRANSPOSE:
+        # from the orientation read before decoding: resized images no longer carry the EXIF block
+        image = image.transpose(_TRANSPOSE[orientation])
     return image
+
+
+# EXIF orientation -> PIL.Image.Transpose value that shows the image upright (as ImageOps.exif_transpose)
+_TRANSPOSE = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
 
 
 def _decode(image):

@@ -400,3 +400,23 @@ def test_alpha_flattened_for_jpeg_after_the_resize_matches_flattening_first(opti
     assert max(ImageStat.Stat(ImageChops.difference(rendered, expected)).mean) < 1.0
     corners = [rendered.getpixel(xy) for xy in ((0, 0), (639, 0), (0, 479), (639, 479))]
     assert all(min(pixel) >= 250 for pixel in corners)  # transparent corners became white
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+@pytest.mark.parametrize("width", [320, 1280])  # both sizes take the banded, threaded resize
+def test_exif_orientation_survives_the_banded_resize(optimizer, imagegen, orientation, width):
+    from PIL import Image, ImageChops, ImageOps, ImageStat
+    photo = imagegen.photo_like(2400, 1600)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = imagegen.encoded(photo, "JPEG", quality=90, exif=exif.tobytes())
+    rendered = Image.open(io.BytesIO(optimizer.render(data, width, "png", 0, optimizer.SETTINGS))).convert("RGB")
+    upright = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    expected = upright.resize((width, round(upright.height * width / upright.width)), Image.Resampling.LANCZOS)
+    assert rendered.size == expected.size
+
+    def mean_difference(a, b):
+        return max(ImageStat.Stat(ImageChops.difference(a, b)).mean)
+    assert mean_difference(rendered, expected) < 3.0
+    if orientation == 3:  # the test can tell: the same pixels not turned are far off
+        assert mean_difference(rendered.transpose(Image.Transpose.ROTATE_180), expected) > 10.0
