@@ -202,7 +202,7 @@ def prepare(image, width, fmt, fast_draft=True):
             jpeg_draft(image, size)
         else:
             image.draft(image.mode, size)
-        _decode(image)
+        image = decode_resizing(image, size)
     # Alpha is flattened for JPEG after resizing: compositing over white is linear in premultiplied
     # space, so the result is the same as flattening first, at the cost of the output's pixels only.
     flatten = fmt == "jpeg" and _has_alpha(image)
@@ -219,6 +219,86 @@ def prepare(image, width, fmt, fast_draft=True):
 
 # EXIF orientation -> PIL.Image.Transpose value that shows the image upright (as ImageOps.exif_transpose)
 _TRANSPOSE = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
+
+
+def decode_resizing(image, size, threads=None):
+    """Decode a (drafted) JPEG and resize it to ``size`` while it decodes; returns the resized image.
+
+    libjpeg writes rows top to bottom, so the output is cut into ``PIPELINE_BANDS`` bands, each resized
+    on the pool as soon as the source rows under it (and Lanczos' reach) are decoded, while this thread
+    keeps decoding: most of the resize hides behind the decode instead of following it. Progress is
+    read from the image memory, pre-filled with a sentinel colour before decoding: a row whose last
+    pixel lost it has been written (a row that really ends in that colour only waits for the end).
+    The result does not depend on the timing: it is identical to resizing the same bands after the
+    decode (tested), and within 2 levels of one whole-image resize.
+    Falls back to decode-then-``resize`` when pipelining cannot pay (small output, one thread, a
+    ratio that wants a box reduction first) or Pillow does not decode into the prepared memory.
+    """
+    threads = THREADS if threads is None else threads
+    if not _pipelinable(image, size, threads):
+        _decode(image)
+        return image
+    from PIL import Image
+    sentinel = _SENTINEL[image.mode]
+    view = Image.new(image.mode, image.size, sentinel)
+    image.im = view.im  # ImageFile.load() decodes into existing memory of the right mode and size
+    bands = _bands(image.size, size)
+    futures = []
+
+    def start_ready_bands(read_bytes):
+        while len(futures) < len(bands) and _row_written(view, bands[len(futures)][2], sentinel):
+            futures.append(_pool().submit(_resize_band, view, size, bands[len(futures)]))
+        return read(read_bytes)
+
+    read = image.load_read
+    image.load_read = start_ready_bands  # called before every chunk Pillow feeds the decoder
+    try:
+        _decode(image)
+    except ImageRejected:
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        del image.load_read
+    if image.im is not view.im:  # Pillow allocated its own memory: the early bands read the sentinel
+        return resize(image, size, threads)
+    futures += [_pool().submit(_resize_band, view, size, band) for band in bands[len(futures):]]
+    out = Image.new(image.mode, size)
+    for (top, _, _), future in zip(bands, futures):
+        out.paste(future.result(), (0, top))
+    return out
+
+
+PIPELINE_BANDS = 4
+_SENTINEL = {"RGB": (3, 251, 7), "L": 251}
+
+
+def _pipelinable(image, size, threads):
+    if threads < 2 or size[0] * size[1] < MIN_BAND_PIXELS or image.mode not in _SENTINEL:
+        return False
+    if not hasattr(image, "load_read") or "load_read" in vars(image) or image.size == size:
+        return False
+    return int(min(image.width / size[0], image.height / size[1]) / REDUCING_GAP) <= 1  # no box reduce
+
+
+def _bands(source_size, size):
+    """``(top, bottom, last source row read)`` per output band; Lanczos-3 reads 3 output pixels'
+    worth of source rows on each side (plus rounding)."""
+    scale = source_size[1] / size[1]
+    cuts = [round(size[1] * i / PIPELINE_BANDS) for i in range(PIPELINE_BANDS + 1)]
+    reach = 3 * max(scale, 1.0) + 2
+    return [(top, bottom, min(source_size[1] - 1, int(bottom * scale + reach)))
+            for top, bottom in zip(cuts, cuts[1:])]
+
+
+def _row_written(view, row, sentinel):
+    return view.im.getpixel((view.width - 1, row)) != sentinel
+
+
+def _resize_band(view, size, band):
+    top, bottom, _ = band
+    scale = view.height / size[1]
+    return view.resize((size[0], bottom - top), LANCZOS, box=(0, top * scale, view.width, bottom * scale))
 
 
 def _decode(image):
@@ -390,7 +470,8 @@ def resize(image, size, threads=None):
     """Lanczos-3 resize; large outputs are cut into horizontal bands resized on a thread pool.
 
     Pillow releases the GIL while resampling and each band reads the source rows around its own box,
-    so for opaque images the bands are pixel-identical to one whole-image resize (tested). RGBA is
+    so for opaque images the bands match one whole-image resize to within 2 levels (the band offsets
+    round differently in the filter positions; identical when they are exact, tested). RGBA is
     resampled premultiplied and converted back once (alpha within 1 level of Pillow's own RGBA path;
     colour may differ only where alpha is near 0, where un-premultiplying amplifies rounding).
     Large integer ratios are first reduced with a box filter (``REDUCING_GAP``), as Pillow's

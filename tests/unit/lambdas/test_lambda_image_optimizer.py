@@ -420,3 +420,54 @@ def test_exif_orientation_survives_the_banded_resize(optimizer, imagegen, orient
     assert mean_difference(rendered, expected) < 3.0
     if orientation == 3:  # the test can tell: the same pixels not turned are far off
         assert mean_difference(rendered.transpose(Image.Transpose.ROTATE_180), expected) > 10.0
+
+
+def banded_reference(optimizer, data, size):
+    """The same bands resized one by one after a complete decode (what the pipeline must produce)."""
+    from PIL import Image
+    decoded = optimizer.open_original(data, 10**8)
+    optimizer.jpeg_draft(decoded, size)
+    optimizer._decode(decoded)
+    out = Image.new(decoded.mode, size)
+    for band in optimizer._bands(decoded.size, size):
+        out.paste(optimizer._resize_band(decoded, size, band), (0, band[0]))
+    return decoded.size, out
+
+
+@pytest.mark.parametrize("kind, width", [("photo", 640), ("photo", 1280), ("photo", 1920), ("gray", 1280),
+                                         ("progressive", 1280), ("flat-sentinel", 1280)])
+def test_decoding_and_resizing_in_bands_as_rows_arrive_matches_a_banded_resize(optimizer, imagegen, kind, width):
+    from PIL import Image, ImageChops
+    photo = imagegen.photo_like(3200, 2400)
+    data = {
+        "photo": lambda: imagegen.encoded(photo, "JPEG", quality=90),
+        "gray": lambda: imagegen.encoded(photo.convert("L"), "JPEG", quality=90),
+        "progressive": lambda: imagegen.encoded(photo, "JPEG", quality=85, progressive=True),
+        # every row ends in the sentinel grey: no band can start early, the result must not change
+        "flat-sentinel": lambda: imagegen.encoded(Image.new("L", (3200, 2400), optimizer._SENTINEL["L"]), "JPEG"),
+    }[kind]()
+    probe = optimizer.open_original(data, 10**8)
+    size = optimizer.target_size(probe.size, width, False)
+    optimizer.jpeg_draft(probe, size)
+    assert optimizer._pipelinable(probe, size, 2)
+    decoded_size, expected = banded_reference(optimizer, data, size)
+    for _ in range(3):  # bands start while the decoder runs: the result may not depend on the timing
+        image = optimizer.open_original(data, 10**8)
+        optimizer.jpeg_draft(image, size)
+        resized = optimizer.decode_resizing(image, size, threads=2)
+        assert resized.size == size and resized.mode == expected.mode
+        assert ImageChops.difference(resized, expected).getbbox() is None
+    whole = optimizer.open_original(data, 10**8)
+    optimizer.jpeg_draft(whole, size)
+    optimizer._decode(whole)
+    single = whole.resize(size, Image.Resampling.LANCZOS)
+    extrema = ImageChops.difference(resized, single).getextrema()
+    extrema = extrema if single.mode != "L" else (extrema,)
+    assert all(high <= 2 for _, high in extrema)  # band offsets round differently: 2 levels at most
+
+
+def test_a_truncated_jpeg_is_refused_while_bands_are_resizing(optimizer, imagegen):
+    data = imagegen.encoded(imagegen.photo_like(3200, 2400), "JPEG", quality=90)
+    with pytest.raises(optimizer.ImageRejected) as caught:
+        optimizer.render(data[:len(data) * 3 // 4], 1280, "webp", 80, optimizer.SETTINGS)
+    assert caught.value.status == 415
