@@ -270,11 +270,12 @@ def decode_resizing(image, size, threads=None):
 
 
 PIPELINE_BANDS = 4
+PIPELINE_MIN_PIXELS = 20_000  # below this the resize costs less than handing bands to threads
 _SENTINEL = {"RGB": (3, 251, 7), "L": 251}
 
 
 def _pipelinable(image, size, threads):
-    if threads < 2 or size[0] * size[1] < MIN_BAND_PIXELS or image.mode not in _SENTINEL:
+    if threads < 2 or size[0] * size[1] < PIPELINE_MIN_PIXELS or image.mode not in _SENTINEL:
         return False
     if not hasattr(image, "load_read") or "load_read" in vars(image) or image.size == size:
         return False
