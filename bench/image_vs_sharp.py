@@ -1,6 +1,7 @@
 """Image optimiser (Pillow, lambdas/image_optimizer) against sharp (Node), side by side in one run.
 
 Usage:  /work/venv/bin/python bench/image_vs_sharp.py [--rounds 5] [--avif-rounds 3] [--json OUT]
+        [--sections cells,batches,avif] [--sharp-concurrency N]
 
 * Generates the originals once (bench/imagegen.py): a 4000x3000 photo-like JPEG (q90) and a 1600x1200
   PNG with alpha, written to a temp dir; both libraries read the same files into memory and are timed
@@ -187,6 +188,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--avif-rounds", type=int, default=3)
     parser.add_argument("--json", help="also write raw results here")
+    parser.add_argument("--sharp-concurrency", type=int, default=0,
+                        help="libvips threads per sharp pipeline (default: sharp's own default, 1 on glibc Linux)")
     parser.add_argument("--sections", default="cells,batches,avif",
                         help="comma-separated subset of cells,batches,avif (default: all)")
     args = parser.parse_args()
@@ -201,7 +204,8 @@ def main():
         paths = make_originals(folder, imagegen)
         datas = {name: path.read_bytes() for name, path in paths.items()}
         worker = SharpWorker()
-        info = worker.ask(op="load", originals={k: str(v) for k, v in paths.items()})
+        info = worker.ask(op="load", originals={k: str(v) for k, v in paths.items()},
+                          concurrency=args.sharp_concurrency)
 
         def settings_for(speed):
             config["images"]["avif_speed"] = speed

@@ -1,7 +1,7 @@
 // sharp side of bench/image_vs_sharp.py, run as a long-lived worker so both libraries can be
 // measured cell by cell, interleaved, under the same machine load. Protocol: one JSON request per
 // stdin line, one JSON answer per stdout line.
-//   {"op": "load", "originals": {"photo": "/tmp/x/photo.jpg", ...}}      -> {"ok": true, versions}
+//   {"op": "load", "originals": {"photo": "/tmp/x/photo.jpg", ...}, "concurrency"?: n} -> {"ok": true, versions}
 //   {"op": "cell", "original", "width", "format", "quality", "effort"}    -> {"ms", "cpu_ms", "bytes", "width", "format"}
 //   {"op": "batch", "original", "widths", "formats", "qualities", "effort"} -> {"ms", "cpu_ms", "bytes", "outputs"}
 // ms is wall-clock latency; cpu_ms is the process's user+system CPU time (all threads) for the call.
@@ -34,6 +34,7 @@ function pipeline(buf, width, fmt, quality, effort) {
 
 async function handle(req) {
   if (req.op === 'load') {
+    if (req.concurrency) sharp.concurrency(req.concurrency);  // default: sharp's own (1 on glibc without jemalloc)
     for (const [name, file] of Object.entries(req.originals)) buffers[name] = fs.readFileSync(file);
     return { ok: true, sharp: sharp.versions.sharp, vips: sharp.versions.vips, concurrency: sharp.concurrency() };
   }
