@@ -51,6 +51,7 @@ class Settings:
                 "access-control-expose-headers", cors["expose_headers"])
         self.security = ec.build_security_headers(config)
         self.classes = ec.compile_cache_classes(config)
+        self.class_prefixes = tuple(prefix for prefixes, _, _ in self.classes for prefix in prefixes)
         self.cache_html = ec.header_entry("cache-control", config["cache_html"])
         self.cache_default = ec.header_entry("cache-control", config["cache_default"])
         self.cache_class = {cc: ec.header_entry("cache-control", cc) for _, _, cc in self.classes}
@@ -63,7 +64,9 @@ class Settings:
                                for o in cors["allowed_origins"] if o != "*"}
         self.ab = ec.ABSettings(config["ab"])
         self.ua_limit = int(config["bots"].get("max_user_agent_scan", 512))
-        self.cookie_tail = f"; Path=/; Max-Age={self.ab.max_age}; Secure; HttpOnly; SameSite=Lax"
+        tail = f"; Path=/; Max-Age={self.ab.max_age}; Secure; HttpOnly; SameSite=Lax"
+        self.cookie_entries = {v: {"key": "Set-Cookie", "value": self.ab.cookie + "=" + v + tail}
+                               for v in self.ab.variants}
         self.wildcard_entry = ec.header_entry("access-control-allow-origin", "*")
         self.vary_origin = ec.header_entry("vary", "Origin")
 
@@ -74,9 +77,8 @@ def cache_control_for(uri, status, content_type, settings):
         return settings.cache_error
     if status >= 400:
         return settings.cache_not_found
-    matched = ec.classify_path(uri, settings.classes)
-    if matched is not None:
-        return settings.cache_class[matched[1]]
+    if uri.startswith(settings.class_prefixes):  # one C-level test settles pages, the common case
+        return settings.cache_class[ec.classify_path(uri, settings.classes)[1]]
     if content_type.startswith("text/html") or ec.is_html_path(uri):
         return settings.cache_html
     return settings.cache_default
@@ -119,7 +121,7 @@ def ab_cookie(request, request_headers, settings):
     variant = ec.first_value(request_headers, "x-ab-variant")
     if variant not in settings.ab.variants:
         variant = ec.ab_from_hash(ec.ab_seed(request, request_headers, settings.ua_limit), settings.ab)
-    return {"key": "Set-Cookie", "value": settings.ab.cookie + "=" + variant + settings.cookie_tail}
+    return settings.cookie_entries[variant]
 
 
 def handle(event, settings):
