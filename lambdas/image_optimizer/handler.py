@@ -238,35 +238,60 @@ def decode_resizing(image, size, threads=None):
     if not _pipelinable(image, size, threads):
         _decode(image)
         return image
-    from PIL import Image
-    sentinel = _SENTINEL[image.mode]
-    view = Image.new(image.mode, image.size, sentinel)
-    image.im = view.im  # ImageFile.load() decodes into existing memory of the right mode and size
-    bands = _bands(image.size, size)
-    futures = []
-
-    def start_ready_bands(read_bytes):
-        while len(futures) < len(bands) and _row_written(view, bands[len(futures)][2], sentinel):
-            futures.append(_pool().submit(_resize_band, view, size, bands[len(futures)]))
-        return read(read_bytes)
-
-    read = image.load_read
-    image.load_read = start_ready_bands  # called before every chunk Pillow feeds the decoder
-    try:
-        _decode(image)
-    except ImageRejected:
-        for future in futures:
-            future.cancel()
-        raise
-    finally:
-        del image.load_read
-    if image.im is not view.im:  # Pillow allocated its own memory: the early bands read the sentinel
+    pipeline = _BandPipeline(image, size)
+    pipeline.decode()
+    if image.im is not pipeline.view.im:  # Pillow allocated its own memory: the bands read the sentinel
         return resize(image, size, threads)
-    futures += [_pool().submit(_resize_band, view, size, band) for band in bands[len(futures):]]
-    out = Image.new(image.mode, size)
-    for (top, _, _), future in zip(bands, futures):
-        out.paste(future.result(), (0, top))
-    return out
+    return pipeline.assemble()
+
+
+class _BandPipeline:
+    """Resizes the bands of one JPEG on the pool while the calling thread decodes it."""
+
+    def __init__(self, image, size):
+        from PIL import Image
+        self.image, self.size = image, size
+        self.sentinel = _SENTINEL[image.mode]
+        self.view = Image.new(image.mode, image.size, self.sentinel)
+        image.im = self.view.im  # ImageFile.load() decodes into existing memory of the right mode and size
+        self.bands = _bands(image.size, size)
+        self.futures = []
+
+    def decode(self):
+        """Decode, starting each band once its rows are in; ImageRejected when the data is corrupt."""
+        read = self.image.load_read
+
+        def start_ready_bands_then_read(read_bytes):  # Pillow calls it before feeding every chunk
+            self._start_ready_bands()
+            return read(read_bytes)
+        self.image.load_read = start_ready_bands_then_read
+        try:
+            _decode(self.image)
+        except ImageRejected:
+            for future in self.futures:
+                future.cancel()
+            raise
+        finally:
+            del self.image.load_read
+
+    def assemble(self):
+        """The resized image: the remaining bands (all rows are in now), pasted in order."""
+        from PIL import Image
+        self.futures += [self._submit(band) for band in self.bands[len(self.futures):]]
+        out = Image.new(self.view.mode, self.size)
+        for (top, _, _), future in zip(self.bands, self.futures):
+            out.paste(future.result(), (0, top))
+        return out
+
+    def _start_ready_bands(self):
+        while len(self.futures) < len(self.bands):
+            band = self.bands[len(self.futures)]
+            if self.view.im.getpixel((self.view.width - 1, band[2])) == self.sentinel:
+                return  # the last source row this band reads has not been written yet
+            self.futures.append(self._submit(band))
+
+    def _submit(self, band):
+        return _pool().submit(_resize_band, self.view, self.size, band)
 
 
 PIPELINE_BANDS = 4
@@ -283,17 +308,13 @@ def _pipelinable(image, size, threads):
 
 
 def _bands(source_size, size):
-    """``(top, bottom, last source row read)`` per output band; Lanczos-3 reads 3 output pixels'
-    worth of source rows on each side (plus rounding)."""
+    """``(top, bottom, last source row read)`` per output band: Lanczos-3 reads 3 x scale source rows
+    beyond each side of a band's box (plus 2 for rounding)."""
     scale = source_size[1] / size[1]
     cuts = [round(size[1] * i / PIPELINE_BANDS) for i in range(PIPELINE_BANDS + 1)]
     reach = 3 * max(scale, 1.0) + 2
     return [(top, bottom, min(source_size[1] - 1, int(bottom * scale + reach)))
             for top, bottom in zip(cuts, cuts[1:])]
-
-
-def _row_written(view, row, sentinel):
-    return view.im.getpixel((view.width - 1, row)) != sentinel
 
 
 def _resize_band(view, size, band):
