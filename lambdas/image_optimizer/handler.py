@@ -23,6 +23,7 @@ created lazily per region; tests inject their own with ``set_s3_client_factory``
 
 import base64
 import io
+import itertools
 import os
 import re
 import sys
@@ -314,7 +315,7 @@ def _bands(source_size, size):
     cuts = [round(size[1] * i / PIPELINE_BANDS) for i in range(PIPELINE_BANDS + 1)]
     reach = 3 * max(scale, 1.0) + 2
     return [(top, bottom, min(source_size[1] - 1, int(bottom * scale + reach)))
-            for top, bottom in zip(cuts, cuts[1:])]
+            for top, bottom in itertools.pairwise(cuts)]
 
 
 def _resize_band(view, size, band):
