@@ -341,7 +341,8 @@ def load_pixels(image, threads=None):
     ISA-L inflates the same stream about twice as fast, and on a worker thread it runs while Pillow
     unfilters the rows already inflated. The inflated bytes reach Pillow's own PNG decoder framed as
     *stored* deflate blocks, which zlib passes through as a copy, so Pillow still unfilters, checks and
-    unpacks the rows exactly as before (pixel-identical, tested).
+    unpacks the rows exactly as before (pixel-identical, tested). One difference: a stream that ends
+    before the last row is refused as truncated, where Pillow alone leaves the missing rows blank.
     """
     feed = _isal_png_feed(image, THREADS if threads is None else threads)
     if feed is None:

@@ -376,6 +376,21 @@ def test_corrupt_or_truncated_png_data_is_refused_with_the_isal_path(optimizer, 
         assert caught.value.status == 415
 
 
+def test_a_png_stream_that_ends_before_the_last_row_is_refused(optimizer, imagegen):
+    pytest.importorskip("isal")
+    image = imagegen.alpha_png(400, 300)
+    rows = image.tobytes()
+    half = b"".join(b"\x00" + rows[y * 1600:(y + 1) * 1600] for y in range(150))  # 150 of 300 rows
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 400, 300, 8, 6, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(half)) + chunk(b"IEND", b"")
+    with pytest.raises(optimizer.ImageRejected) as caught:  # Pillow alone would blank the other half
+        optimizer.render(data, 320, "webp", 80, optimizer.SETTINGS)
+    assert caught.value.status == 415
+
+
 def test_png_decodes_without_isal_too(optimizer, imagegen, monkeypatch):
     from PIL import Image
     data = png_variants(imagegen)["Adam7"]
