@@ -391,6 +391,37 @@ def test_a_png_stream_that_ends_before_the_last_row_is_refused(optimizer, imageg
     assert caught.value.status == 415
 
 
+def test_a_zlib_bomb_inside_a_png_is_not_inflated_past_the_image(optimizer, imagegen):
+    """Pillow inflates only the rows it needs; the ISA-L feed inflates ahead, so it must stop at the
+    most any image of this size can hold, or 0.6 MB of IDAT would become 300 MB in memory."""
+    pytest.importorskip("isal")
+    import tracemalloc
+
+    from PIL import Image
+    image = imagegen.photo_like(400, 300)
+    rows = image.tobytes()
+    packer = zlib.compressobj(9)
+    body = packer.compress(b"".join(b"\x00" + rows[y * 1200:(y + 1) * 1200] for y in range(300)))
+    zeros = bytes(1 << 20)
+    body += b"".join(packer.compress(zeros) for _ in range(300)) + packer.flush()  # 300 MB more
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 400, 300, 8, 2, 0, 0, 0)) + \
+        chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    assert len(data) < 1_000_000
+    for threads in (1, 2):
+        png = Image.open(io.BytesIO(data))
+        tracemalloc.start()
+        try:
+            optimizer.load_pixels(png, threads=threads)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert png.tobytes() == rows
+        assert peak < 20 * 2**20, (threads, peak)
+
+
 def test_png_decodes_without_isal_too(optimizer, imagegen, monkeypatch):
     from PIL import Image
     data = png_variants(imagegen)["Adam7"]
