@@ -103,6 +103,7 @@ class Preflight:
         self.grants = {o.lower(): _with_origin(granted, o) for o in origins if o != "*"}
         self.wildcard = _with_origin(granted, "*") if "*" in origins else None
         self.refused = ec.canned_response(403, "Forbidden", security, extra={"vary": _PREFLIGHT_VARY})
+        self.answers = {}  # (grant, raw Access-Control-Request-Headers) -> granted headers, see below
 
 
 def _with_origin(granted, origin):
@@ -225,13 +226,37 @@ def answer_preflight(headers, preflight):
         grant = preflight.wildcard
     if grant is None or methods[0]["value"].strip(" \t") not in preflight.methods:
         return preflight.refused()
-    allowed = allowed_request_headers(headers.get("access-control-request-headers"), preflight.headers)
-    if allowed is None:
+    granted = _granted_headers(grant, headers.get("access-control-request-headers"), preflight)
+    if granted is None:
         return preflight.refused()
-    response_headers = dict(grant)
+    return {"status": "204", "statusDescription": "No Content", "headers": dict(granted)}
+
+
+_ANSWERS_KEPT = 256
+
+
+def _granted_headers(grant, requested, preflight):
+    """The 204's headers for ``grant`` and the requested headers, or None when those are malformed.
+
+    Browsers repeat the same few ``Access-Control-Request-Headers`` values, so answers are kept per
+    (grant, raw value); the cache is emptied when it reaches ``_ANSWERS_KEPT`` entries, so hostile
+    values cannot grow it. Only values built from the configuration are stored.
+    """
+    key = (id(grant), requested[0]["value"] if requested and len(requested) == 1 else None)
+    granted = preflight.answers.get(key) if key[1] is not None else None
+    if granted is not None:
+        return granted
+    allowed = allowed_request_headers(requested, preflight.headers)
+    if allowed is None:
+        return None
+    granted = dict(grant)
     if allowed:
-        response_headers["access-control-allow-headers"] = ec.header_entry("access-control-allow-headers", allowed)
-    return {"status": "204", "statusDescription": "No Content", "headers": response_headers}
+        granted["access-control-allow-headers"] = ec.header_entry("access-control-allow-headers", allowed)
+    if key[1] is not None:
+        if len(preflight.answers) >= _ANSWERS_KEPT:
+            preflight.answers.clear()
+        preflight.answers[key] = granted
+    return granted
 
 
 def allowed_request_headers(entries, allowed):

@@ -269,3 +269,23 @@ def test_non_ascii_that_lower_cases_to_an_allowed_origin_is_refused(run_with, co
     assert run_with(config, preflight(origin="https://kite.example"))["status"] == "204"
     assert "\u212a".lower() == "k"  # KELVIN SIGN
     assert_refused(run_with(config, preflight(origin="https://\u212aite.example")))
+
+
+def test_repeated_preflights_are_answered_the_same_and_the_answer_cache_stays_bounded(edge, config):
+    module = edge["viewer_request"]
+    settings = module.Settings(config)
+
+    def answer(origin, requested):
+        return module.handle(preflight(origin=origin, request_headers=requested), settings)
+    first = answer(APP, "content-type, authorization")
+    again = answer(APP, "content-type, authorization")
+    assert again == first and again["headers"] is not first["headers"]  # each answer is its own dict
+    again["headers"]["x-mutated"] = [{"key": "X-Mutated", "value": "1"}]
+    assert "x-mutated" not in answer(APP, "content-type, authorization")["headers"]
+    www = answer("https://www.candlefish.ai", "content-type, authorization")
+    assert value(www["headers"], "access-control-allow-origin") == "https://www.candlefish.ai"
+    for i in range(3 * module._ANSWERS_KEPT):  # hostile variety: distinct values, all answered correctly
+        result = answer(APP, f"content-type, x-probe-{i}")
+        assert value(result["headers"], "access-control-allow-headers") == "content-type"
+        assert len(settings.preflight.answers) <= module._ANSWERS_KEPT
+    assert answer(APP, "\u212a-header")["status"] == "403"  # malformed values are never cached
