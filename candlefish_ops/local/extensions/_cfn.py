@@ -20,11 +20,22 @@ __all__ = ["BackendHandle", "get_partition", "items", "properties_of", "tag_dict
 class BackendHandle:
     """Default behaviour of a handle model: attributes by table, replacement on update, explicit delete.
 
-    Subclasses set `attributes` (Fn::GetAtt name -> instance attribute name), a `physical_resource_id`
-    (what `Ref` returns) and implement `create_from_cloudformation_json` and `delete(account_id, region)`.
+    Subclasses set `cfn_type` (the resource type), `ref_attribute` (the instance attribute `Ref` returns;
+    or override `physical_resource_id` when Ref is composed), `attributes` (Fn::GetAtt name -> instance
+    attribute name) and implement `create_from_cloudformation_json` and `delete(account_id, region)`.
     """
 
+    cfn_type: ClassVar[str] = ""
+    ref_attribute: ClassVar[str] = ""
     attributes: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.cfn_type
+
+    @property
+    def physical_resource_id(self) -> str:
+        return getattr(self, self.ref_attribute)
 
     @staticmethod
     def cloudformation_name_type() -> str:

@@ -23,16 +23,11 @@ def _backend(account_id: str, region_name: str) -> Any:
 class CfnCertificate(BackendHandle, CloudFormationModel):
     """AWS::CertificateManager::Certificate."""
 
+    cfn_type = "AWS::CertificateManager::Certificate"
+    ref_attribute = "arn"
+
     def __init__(self, arn: str) -> None:
         self.arn = arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CertificateManager::Certificate"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -68,16 +68,11 @@ def _configure_stage(stage: Any, props: dict[str, Any]) -> None:
 class CfnStage(BackendHandle, CloudFormationModel):
     """AWS::ApiGateway::Stage: Ref = the stage name."""
 
+    cfn_type = "AWS::ApiGateway::Stage"
+    ref_attribute = "name"
+
     def __init__(self, rest_api_id: str, name: str) -> None:
         self.rest_api_id, self.name = rest_api_id, name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Stage"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -130,18 +125,12 @@ def _usage_plan_payload(name: str, props: dict[str, Any]) -> dict[str, Any]:
 class CfnUsagePlan(BackendHandle, CloudFormationModel):
     """AWS::ApiGateway::UsagePlan: Ref = GetAtt Id = the plan id; updates keep the id and its keys."""
 
+    cfn_type = "AWS::ApiGateway::UsagePlan"
+    ref_attribute = "plan_id"
     attributes = {"Id": "plan_id"}
 
     def __init__(self, plan_id: str) -> None:
         self.plan_id = plan_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.plan_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::UsagePlan"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -176,18 +165,12 @@ class CfnUsagePlan(BackendHandle, CloudFormationModel):
 class CfnApiKey(BackendHandle, CloudFormationModel):
     """AWS::ApiGateway::ApiKey: Ref = GetAtt APIKeyId = the key id."""
 
+    cfn_type = "AWS::ApiGateway::ApiKey"
+    ref_attribute = "key_id"
     attributes = {"APIKeyId": "key_id"}
 
     def __init__(self, key_id: str) -> None:
         self.key_id = key_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.key_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::ApiKey"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -213,16 +196,11 @@ class CfnApiKey(BackendHandle, CloudFormationModel):
 class CfnUsagePlanKey(BackendHandle, CloudFormationModel):
     """AWS::ApiGateway::UsagePlanKey: the key joins the plan (get_usage_plan_keys)."""
 
+    cfn_type = "AWS::ApiGateway::UsagePlanKey"
+    ref_attribute = "key_id"
+
     def __init__(self, plan_id: str, key_id: str) -> None:
         self.plan_id, self.key_id = plan_id, key_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.key_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::UsagePlanKey"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -241,16 +219,14 @@ class CfnUsagePlanKey(BackendHandle, CloudFormationModel):
 class CfnAccount(BackendHandle, CloudFormationModel):
     """AWS::ApiGateway::Account: the region's CloudWatch logging role (get_account)."""
 
+    cfn_type = "AWS::ApiGateway::Account"
+
     def __init__(self, region_name: str) -> None:
         self.region_name = region_name
 
     @property
     def physical_resource_id(self) -> str:
         return f"apigateway-account-{self.region_name}"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Account"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

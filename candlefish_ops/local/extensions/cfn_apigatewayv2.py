@@ -27,18 +27,12 @@ def _child_api(account_id: str, region_name: str, api_id: str) -> Any:
 class CfnApi(BackendHandle, CloudFormationModel):
     """AWS::ApiGatewayV2::Api: Ref = GetAtt ApiId; GetAtt ApiEndpoint."""
 
+    cfn_type = "AWS::ApiGatewayV2::Api"
+    ref_attribute = "api_id"
     attributes = {"ApiId": "api_id", "ApiEndpoint": "api_endpoint"}
 
     def __init__(self, api: Any) -> None:
         self.api_id, self.api_endpoint = api.api_id, api.api_endpoint
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.api_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Api"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -84,6 +78,7 @@ class _ApiChild(BackendHandle):
     **arguments)` set `kind`, `arguments` (CloudFormation properties -> backend keywords) and `id_field`
     (the created object's id attribute), and get create and in-place update from here."""
 
+    ref_attribute = "resource_id"
     collection = ""
     kind = ""
     id_field = "id"
@@ -115,10 +110,6 @@ class _ApiChild(BackendHandle):
     def __init__(self, api_id: str, resource_id: str) -> None:
         self.api_id, self.resource_id = api_id, resource_id
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.resource_id
-
     def delete(self, account_id: str, region_name: str) -> None:
         api = _child_api(account_id, region_name, self.api_id)
         if api is not None:
@@ -138,13 +129,10 @@ def _authorizer_arguments(props: dict[str, Any]) -> dict[str, Any]:
 class CfnAuthorizer(_ApiChild, CloudFormationModel):
     """AWS::ApiGatewayV2::Authorizer (GetAtt AuthorizerId)."""
 
+    cfn_type = "AWS::ApiGatewayV2::Authorizer"
     collection, kind = "authorizers", "authorizer"
     attributes = {"AuthorizerId": "resource_id"}
     arguments = staticmethod(_authorizer_arguments)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Authorizer"
 
 
 def _integration_arguments(props: dict[str, Any]) -> dict[str, Any]:
@@ -165,13 +153,10 @@ def _integration_arguments(props: dict[str, Any]) -> dict[str, Any]:
 class CfnIntegration(_ApiChild, CloudFormationModel):
     """AWS::ApiGatewayV2::Integration (GetAtt IntegrationId)."""
 
+    cfn_type = "AWS::ApiGatewayV2::Integration"
     collection, kind = "integrations", "integration"
     attributes = {"IntegrationId": "resource_id"}
     arguments = staticmethod(_integration_arguments)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Integration"
 
 
 def _route_arguments(props: dict[str, Any]) -> dict[str, Any]:
@@ -188,13 +173,10 @@ def _route_arguments(props: dict[str, Any]) -> dict[str, Any]:
 class CfnRoute(_ApiChild, CloudFormationModel):
     """AWS::ApiGatewayV2::Route (GetAtt RouteId)."""
 
+    cfn_type = "AWS::ApiGatewayV2::Route"
     collection, kind, id_field = "routes", "route", "route_id"
     attributes = {"RouteId": "resource_id"}
     arguments = staticmethod(_route_arguments)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Route"
 
 
 def _lower_keys(settings: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -219,11 +201,8 @@ def _stage_config(name: str, props: dict[str, Any]) -> dict[str, Any]:
 class CfnV2Stage(_ApiChild, CloudFormationModel):
     """AWS::ApiGatewayV2::Stage: Ref = the stage name; updates rewrite the stage's settings."""
 
+    cfn_type = "AWS::ApiGatewayV2::Stage"
     collection = "stages"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Stage"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

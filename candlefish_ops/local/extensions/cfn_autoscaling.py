@@ -29,6 +29,7 @@ def _int(value: Any) -> int | None:
 class CfnScalableTarget(BackendHandle, CloudFormationModel):
     """AWS::ApplicationAutoScaling::ScalableTarget (GetAtt Id)."""
 
+    cfn_type = "AWS::ApplicationAutoScaling::ScalableTarget"
     attributes = {"Id": "physical_resource_id"}
 
     def __init__(self, namespace: str, resource_id: str, dimension: str) -> None:
@@ -37,10 +38,6 @@ class CfnScalableTarget(BackendHandle, CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return f"{self.resource_id}|{self.dimension}|{self.namespace}"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApplicationAutoScaling::ScalableTarget"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -83,18 +80,12 @@ def _target_of(props: dict[str, Any]) -> tuple[str, str, str]:
 class CfnScalingPolicy(BackendHandle, CloudFormationModel):
     """AWS::ApplicationAutoScaling::ScalingPolicy (GetAtt Arn)."""
 
+    cfn_type = "AWS::ApplicationAutoScaling::ScalingPolicy"
+    ref_attribute = "arn"
     attributes = {"Arn": "arn"}
 
     def __init__(self, arn: str, name: str, target: tuple[str, str, str]) -> None:
         self.arn, self.name, self.target = arn, name, target
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApplicationAutoScaling::ScalingPolicy"
 
     @staticmethod
     def cloudformation_name_type() -> str:

@@ -27,18 +27,12 @@ def _backend(account_id: str, region_name: str) -> Any:
 class CfnBackupVault(BackendHandle, CloudFormationModel):
     """AWS::Backup::BackupVault: Ref = the name; GetAtt BackupVaultArn, BackupVaultName."""
 
+    cfn_type = "AWS::Backup::BackupVault"
+    ref_attribute = "name"
     attributes = {"BackupVaultArn": "arn", "BackupVaultName": "name"}
 
     def __init__(self, name: str, arn: str) -> None:
         self.name, self.arn = name, arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Backup::BackupVault"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -73,18 +67,12 @@ def plan_to_api(plan: dict[str, Any]) -> dict[str, Any]:
 class CfnBackupPlan(BackendHandle, CloudFormationModel):
     """AWS::Backup::BackupPlan: Ref = the plan id; GetAtt BackupPlanArn, BackupPlanId, VersionId."""
 
+    cfn_type = "AWS::Backup::BackupPlan"
+    ref_attribute = "plan_id"
     attributes = {"BackupPlanArn": "arn", "BackupPlanId": "plan_id", "VersionId": "version_id"}
 
     def __init__(self, plan: Any) -> None:
         self.plan_id, self.arn, self.version_id = plan.backup_plan_id, plan.backup_plan_arn, plan.version_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.plan_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Backup::BackupPlan"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

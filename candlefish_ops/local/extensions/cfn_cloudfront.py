@@ -137,6 +137,8 @@ def distribution_config_to_api(config: dict[str, Any], caller_reference: str) ->
 class CfnDistribution(BackendHandle, CloudFormationModel):
     """AWS::CloudFront::Distribution: Ref = distribution id; GetAtt DomainName, Id."""
 
+    cfn_type = "AWS::CloudFront::Distribution"
+    ref_attribute = "distribution_id"
     attributes = {"DomainName": "domain_name", "Id": "distribution_id"}
 
     def __init__(self, distribution: Any, caller_reference: str) -> None:
@@ -144,14 +146,6 @@ class CfnDistribution(BackendHandle, CloudFormationModel):
         self.domain_name = distribution.domain_name
         self.arn = distribution.arn
         self.caller_reference = caller_reference
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.distribution_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::Distribution"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -186,18 +180,12 @@ class CfnDistribution(BackendHandle, CloudFormationModel):
 class CfnOriginAccessControl(BackendHandle, CloudFormationModel):
     """AWS::CloudFront::OriginAccessControl: Ref = GetAtt Id = the control's id."""
 
+    cfn_type = "AWS::CloudFront::OriginAccessControl"
+    ref_attribute = "control_id"
     attributes = {"Id": "control_id"}
 
     def __init__(self, control_id: str) -> None:
         self.control_id = control_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.control_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::OriginAccessControl"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -41,6 +41,8 @@ def _logging(logging: dict[str, Any] | None) -> dict[str, Any] | None:
 class CfnCluster(BackendHandle, CloudFormationModel):
     """AWS::EKS::Cluster: Ref = name; GetAtt Arn, Endpoint, CertificateAuthorityData, OpenIdConnectIssuerUrl."""
 
+    cfn_type = "AWS::EKS::Cluster"
+    ref_attribute = "name"
     attributes = {"Arn": "arn", "Endpoint": "endpoint", "CertificateAuthorityData": "certificate_authority_data",
                   "OpenIdConnectIssuerUrl": "issuer"}
 
@@ -48,14 +50,6 @@ class CfnCluster(BackendHandle, CloudFormationModel):
         self.name, self.arn, self.endpoint = cluster.name, cluster.arn, cluster.endpoint
         self.certificate_authority_data = cluster.certificate_authority["data"]
         self.issuer = cluster.identity["oidc"]["issuer"]
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EKS::Cluster"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -86,6 +80,7 @@ class CfnCluster(BackendHandle, CloudFormationModel):
 class CfnNodegroup(BackendHandle, CloudFormationModel):
     """AWS::EKS::Nodegroup: Ref = "cluster/nodegroup"; GetAtt Arn, ClusterName, NodegroupName."""
 
+    cfn_type = "AWS::EKS::Nodegroup"
     attributes = {"Arn": "arn", "ClusterName": "cluster_name", "NodegroupName": "name"}
 
     def __init__(self, cluster_name: str, name: str, arn: str) -> None:
@@ -94,10 +89,6 @@ class CfnNodegroup(BackendHandle, CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return f"{self.cluster_name}/{self.name}"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EKS::Nodegroup"
 
     @staticmethod
     def cloudformation_name_type() -> str:

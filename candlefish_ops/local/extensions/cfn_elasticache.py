@@ -35,16 +35,11 @@ def _int(value: Any) -> int | None:
 class CfnSubnetGroup(BackendHandle, CloudFormationModel):
     """AWS::ElastiCache::SubnetGroup."""
 
+    cfn_type = "AWS::ElastiCache::SubnetGroup"
+    ref_attribute = "name"
+
     def __init__(self, name: str) -> None:
         self.name = name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ElastiCache::SubnetGroup"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -111,6 +106,8 @@ def _replication_group_arguments(group_id: str, props: dict[str, Any]) -> dict[s
 class CfnReplicationGroup(BackendHandle, CloudFormationModel):
     """AWS::ElastiCache::ReplicationGroup."""
 
+    cfn_type = "AWS::ElastiCache::ReplicationGroup"
+    ref_attribute = "group_id"
     attributes = {"PrimaryEndPoint.Address": "primary_address", "PrimaryEndPoint.Port": "port",
                   "ReaderEndPoint.Address": "reader_address", "ReaderEndPoint.Port": "port",
                   "ConfigurationEndPoint.Address": "configuration_address", "ConfigurationEndPoint.Port": "port"}
@@ -122,14 +119,6 @@ class CfnReplicationGroup(BackendHandle, CloudFormationModel):
         self.primary_address = node_group.get("primary_endpoint_address")
         self.reader_address = node_group.get("reader_endpoint_address")
         self.configuration_address = getattr(group, "configuration_endpoint", {}).get("address")
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.group_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ElastiCache::ReplicationGroup"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -180,16 +169,11 @@ def _cache_cluster_arguments(cluster_id: str, props: dict[str, Any]) -> dict[str
 class CfnCacheCluster(BackendHandle, CloudFormationModel):
     """AWS::ElastiCache::CacheCluster: Ref = the cluster id. Any change replaces."""
 
+    cfn_type = "AWS::ElastiCache::CacheCluster"
+    ref_attribute = "cluster_id"
+
     def __init__(self, cluster_id: str) -> None:
         self.cluster_id = cluster_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.cluster_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ElastiCache::CacheCluster"
 
     @staticmethod
     def cloudformation_name_type() -> str:

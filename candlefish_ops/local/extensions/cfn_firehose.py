@@ -35,18 +35,12 @@ def _backend(account_id: str, region_name: str) -> Any:
 class CfnDeliveryStream(BackendHandle, CloudFormationModel):
     """AWS::KinesisFirehose::DeliveryStream."""
 
+    cfn_type = "AWS::KinesisFirehose::DeliveryStream"
+    ref_attribute = "name"
     attributes = {"Arn": "arn"}
 
     def __init__(self, name: str, arn: str) -> None:
         self.name, self.arn = name, arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::KinesisFirehose::DeliveryStream"
 
     @staticmethod
     def cloudformation_name_type() -> str:

@@ -69,14 +69,11 @@ def _alarm_arguments(name: str, props: dict[str, Any]) -> dict[str, Any]:
 class _AlarmHandle(BackendHandle):
     """Ref = the alarm name; GetAtt Arn. Renaming replaces, anything else updates in place (put again)."""
 
+    ref_attribute = "name"
     attributes = {"Arn": "arn"}
 
     def __init__(self, name: str, arn: str) -> None:
         self.name, self.arn = name, arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -99,9 +96,7 @@ class _AlarmHandle(BackendHandle):
 class CfnAlarm(_AlarmHandle, CloudFormationModel):
     """AWS::CloudWatch::Alarm."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
+    cfn_type = "AWS::CloudWatch::Alarm"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -116,9 +111,7 @@ class CfnAlarm(_AlarmHandle, CloudFormationModel):
 class CfnCompositeAlarm(_AlarmHandle, CloudFormationModel):
     """AWS::CloudWatch::CompositeAlarm (an alarm with an AlarmRule)."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::CompositeAlarm"
+    cfn_type = "AWS::CloudWatch::CompositeAlarm"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -186,16 +186,11 @@ def _update_bucket(cls: type, original_resource: Any, new_resource_name: str, cl
 class CfnBucketPolicy(BackendHandle, CloudFormationModel):
     """AWS::S3::BucketPolicy: the policy document becomes the bucket's policy (get_bucket_policy)."""
 
+    cfn_type = "AWS::S3::BucketPolicy"
+    ref_attribute = "bucket_name"
+
     def __init__(self, bucket_name: str) -> None:
         self.bucket_name = bucket_name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.bucket_name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -50,18 +50,12 @@ def generate_secret_string(backend: Any, spec: dict[str, Any]) -> str:
 class CfnSecret(BackendHandle, CloudFormationModel):
     """AWS::SecretsManager::Secret."""
 
+    cfn_type = "AWS::SecretsManager::Secret"
+    ref_attribute = "arn"
     attributes = {"Id": "arn"}
 
     def __init__(self, name: str, arn: str) -> None:
         self.name, self.arn = name, arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SecretsManager::Secret"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -109,16 +103,11 @@ class CfnSecret(BackendHandle, CloudFormationModel):
 class CfnRotationSchedule(BackendHandle, CloudFormationModel):
     """AWS::SecretsManager::RotationSchedule: Ref = the secret's ARN."""
 
+    cfn_type = "AWS::SecretsManager::RotationSchedule"
+    ref_attribute = "secret_arn"
+
     def __init__(self, secret_arn: str) -> None:
         self.secret_arn = secret_arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.secret_arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SecretsManager::RotationSchedule"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -34,16 +34,11 @@ def _attribute_text(value: Any) -> str:
 class CfnSubscription(BackendHandle, CloudFormationModel):
     """AWS::SNS::Subscription."""
 
+    cfn_type = "AWS::SNS::Subscription"
+    ref_attribute = "arn"
+
     def __init__(self, arn: str, topic_arn: str, protocol: str, endpoint: str) -> None:
         self.arn, self.topic_arn, self.protocol, self.endpoint = arn, topic_arn, protocol, endpoint
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -45,9 +45,7 @@ class _Scoped(BackendHandle):
 class CfnIPSet(_Scoped, CloudFormationModel):
     """AWS::WAFv2::IPSet."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::WAFv2::IPSet"
+    cfn_type = "AWS::WAFv2::IPSet"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -129,11 +127,8 @@ def _snake(name: str) -> str:
 class CfnWebACL(_Scoped, CloudFormationModel):
     """AWS::WAFv2::WebACL (GetAtt also Capacity and LabelNamespace)."""
 
+    cfn_type = "AWS::WAFv2::WebACL"
     attributes = {**_Scoped.attributes, "Capacity": "capacity", "LabelNamespace": "label_namespace"}
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::WAFv2::WebACL"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -172,16 +167,14 @@ class CfnWebACL(_Scoped, CloudFormationModel):
 class CfnWebACLAssociation(BackendHandle, CloudFormationModel):
     """AWS::WAFv2::WebACLAssociation (regional resources: API Gateway stages, load balancers, ...)."""
 
+    cfn_type = "AWS::WAFv2::WebACLAssociation"
+
     def __init__(self, web_acl_arn: str, resource_arn: str) -> None:
         self.web_acl_arn, self.resource_arn = web_acl_arn, resource_arn
 
     @property
     def physical_resource_id(self) -> str:
         return f"{self.web_acl_arn}|{self.resource_arn}"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::WAFv2::WebACLAssociation"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -202,16 +195,11 @@ class CfnLoggingConfiguration(BackendHandle, CloudFormationModel):
     Kept in the backend of the stack's region, which is where moto's get_logging_configuration looks.
     """
 
+    cfn_type = "AWS::WAFv2::LoggingConfiguration"
+    ref_attribute = "resource_arn"
+
     def __init__(self, resource_arn: str) -> None:
         self.resource_arn = resource_arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.resource_arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::WAFv2::LoggingConfiguration"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
