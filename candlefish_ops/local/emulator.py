@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import urllib.request
 
 from candlefish_ops.errors import EmulatorError
@@ -34,7 +35,7 @@ class Emulator:
     def start(self) -> str:
         """Start the server (extensions installed first) and return its endpoint URL."""
         try:
-            from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+            from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         except ImportError as exc:  # pragma: no cover - depends on the installed extras
             raise EmulatorError(
                 "the embedded emulator needs moto: install it with pip install 'candlefish-ops[local]'"
@@ -44,9 +45,9 @@ class Emulator:
         install_all()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         _quiet_unsupported_type_notices()
-        self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
+        app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         try:
-            self._server.start()
+            self._server = _ServerThread(app, self._host, self._port)
         except OSError as exc:
             raise EmulatorError(f"cannot start the emulator on {self._host}:{self._port}: {exc}") from exc
         return self.endpoint
@@ -59,6 +60,48 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource (moto's own reset API)."""
         reset_endpoint(self.endpoint)
+
+
+class OneRequestAtATime:
+    """WSGI wrapper that lets one request at a time into moto.
+
+    moto's backends are plain dicts without locks: two requests at once (the deploy runs a batch's stacks
+    in parallel, and IAM and Route 53 are global) can fail with "dictionary changed size during
+    iteration" as an HTTP 500, or lose an update. AWS has no such failure, so the emulator must not
+    either. The response body is read inside the lock, since moto may build it lazily."""
+
+    def __init__(self, app) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            body = self._app(environ, start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+
+class _ServerThread:
+    """A threaded werkzeug server for `app` on (host, port), served from a daemon thread."""
+
+    def __init__(self, app, host: str, port: int) -> None:
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import make_server
+
+        self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), port
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
 
 
 def _quiet_unsupported_type_notices() -> None:

@@ -41,7 +41,8 @@ def test_environment_deploys_then_redeploys_as_a_no_op(aws, cli, env):
 
 
 def test_production_resources_read_back_through_their_own_apis(aws, cli):
-    assert cli("deploy", "production", "--yes", "--config-dir", CONFIG).exit_code == 0
+    deployed = cli("deploy", "production", "--yes", "--config-dir", CONFIG)
+    assert deployed.exit_code == 0, deployed.stderr + deployed.stdout
     cloudfront = aws.client("cloudfront")
     distributions = cloudfront.list_distributions()["DistributionList"]["Items"]
     assert len(distributions) == 1
@@ -72,7 +73,8 @@ def test_every_output_of_production_is_resolved(aws, cli):
     """No output may hold an unresolved intrinsic (the emulator must answer every GetAtt we use)."""
     from candlefish_ops.config import load_environment
 
-    assert cli("deploy", "production", "--yes", "--config-dir", CONFIG).exit_code == 0
+    deployed = cli("deploy", "production", "--yes", "--config-dir", CONFIG)
+    assert deployed.exit_code == 0, deployed.stderr + deployed.stdout
     environment = load_environment(CONFIG, "production")
     for stack in environment.stacks.values():
         for region in stack.regions:
