@@ -1,0 +1,1 @@
+"""`candlefish cdn`: CloudFront invalidations, validated and planned before any call."""
