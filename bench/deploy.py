@@ -5,7 +5,10 @@ Measures (median of --runs, each on a fresh emulator):
 - the real CLI as a subprocess (`candlefish deploy ENV --yes`) against the same emulator: wall time of
   the no-op redeploy, which is what an operator waits for.
 
-    python bench/deploy.py [--env production] [--runs 5]
+    python bench/deploy.py [--env production] [--runs 5] [--compare-unserialised]
+
+`--compare-unserialised` interleaves each run with one whose emulator lets requests into moto concurrently
+(as moto's own server does), to price the emulator's one-request-at-a-time lock side by side.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,11 +79,25 @@ def cli_run(env_name, config_dir):
     return elapsed
 
 
+@contextmanager
+def _unserialised():
+    """The emulator's request lock bypassed: requests reach moto concurrently, as in moto's own server."""
+    from candlefish_ops.local.emulator import OneRequestAtATime
+
+    serialised = OneRequestAtATime.__call__
+    OneRequestAtATime.__call__ = lambda self, environ, start_response: self._app(environ, start_response)
+    try:
+        yield
+    finally:
+        OneRequestAtATime.__call__ = serialised
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="production")
     parser.add_argument("--config-dir", default=str(ROOT / "config"))
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare-unserialised", action="store_true")
     args = parser.parse_args()
 
     from candlefish_ops.config import load_environment
@@ -87,6 +105,7 @@ def main() -> None:
 
     environment = load_environment(Path(args.config_dir), args.env)
     first, noop, cli_noop = [], [], []
+    unlocked_first, unlocked_noop = [], []
     calls_first = calls_noop = None
     for _ in range(args.runs):
         emulator = Emulator()
@@ -100,13 +119,26 @@ def main() -> None:
         assert {r.result for r in report.results} == {"unchanged"}, "redeploy was not a no-op"
         noop.append(elapsed)
         cli_noop.append(cli_run(args.env, args.config_dir))
+        if args.compare_unserialised:
+            with _unserialised():
+                for _order in range(2):  # twice, so neither variant always runs on the fresher emulator
+                    emulator.reset()
+                    unlocked_first.append(engine_run(environment, endpoint)[0])
+                    unlocked_noop.append(engine_run(environment, endpoint)[0])
+            emulator.reset()
+            first.append(engine_run(environment, endpoint)[0])
+            noop.append(engine_run(environment, endpoint)[0])
         emulator.stop()
 
     print(f"environment {args.env}: {sum(len(s.regions) for s in environment.stacks.values())} stacks "
           f"(stack x region), {args.runs} runs on fresh emulators\n")
     print("| measure | median | min | max |\n|---|---|---|---|")
-    for label, values in (("first deploy (engine)", first), ("no-op redeploy (engine)", noop),
-                          ("no-op redeploy (`candlefish deploy` process)", cli_noop)):
+    rows = [("first deploy (engine)", first), ("no-op redeploy (engine)", noop),
+            ("no-op redeploy (`candlefish deploy` process)", cli_noop)]
+    if args.compare_unserialised:
+        rows += [("first deploy (engine), moto unserialised", unlocked_first),
+                 ("no-op redeploy (engine), moto unserialised", unlocked_noop)]
+    for label, values in rows:
         print(f"| {label} | {statistics.median(values):.2f} s | {min(values):.2f} s | {max(values):.2f} s |")
     for label, calls in (("first deploy", calls_first), ("no-op redeploy", calls_noop)):
         print(f"\nAPI calls per stack, {label} (all regions of a stack together):\n")
