@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 from candlefish_ops.cdn.paths import PathSet
 from candlefish_ops.cdn.plan import InProgress, InvalidationPlan, plan_invalidation
+from candlefish_ops.dns.targets import DISTRIBUTION_ID_OUTPUT
 from candlefish_ops.errors import NotFoundError, ValidationError
 
-DISTRIBUTION_OUTPUT = "DistributionId"
 DEFAULT_STACK = "edge"
 
 
@@ -61,10 +61,10 @@ class CdnService:
         if info is None:
             raise NotFoundError(f"stack {self.stack.stack_name} does not exist in {region}; deploy it first "
                                 f"(candlefish deploy {self.environment.name})")
-        if DISTRIBUTION_OUTPUT not in info.outputs:
-            raise NotFoundError(f"stack {self.stack.stack_name} has no {DISTRIBUTION_OUTPUT} output; pass "
+        if DISTRIBUTION_ID_OUTPUT not in info.outputs:
+            raise NotFoundError(f"stack {self.stack.stack_name} has no {DISTRIBUTION_ID_OUTPUT} output; pass "
                                 "--stack KEY for the stack that has one")
-        return info.outputs[DISTRIBUTION_OUTPUT]
+        return info.outputs[DISTRIBUTION_ID_OUTPUT]
 
     def in_progress(self) -> list[InProgress]:
         running = [item for item in self.cloudfront.invalidations(self.distribution_id) if item.in_progress]

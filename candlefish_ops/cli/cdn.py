@@ -34,6 +34,17 @@ def _entries(paths: list[str] | None, file: str | None) -> list[tuple[str, str]]
     return entries
 
 
+def _service(ctx: typer.Context, env: str, stack: str | None):
+    """The environment's CdnService; the stack key is checked before the session (and, under --local, the
+    emulator) is made."""
+    from candlefish_ops.cdn.service import CdnService, edge_stack
+
+    app_ctx = app_context(ctx)
+    environment = app_ctx.environment(env)
+    key = edge_stack(environment, stack).key
+    return CdnService(app_ctx.session_for(environment, (key,)), environment, key)
+
+
 @app.command("invalidate")
 def invalidate(ctx: typer.Context, env: str = ENV_ARGUMENT, paths: list[str] = PATHS, file: str | None = FILE,
                stack: str | None = STACK, wait: bool = WAIT, timeout: int = TIMEOUT, poll: int = POLL,
@@ -41,13 +52,11 @@ def invalidate(ctx: typer.Context, env: str = ENV_ARGUMENT, paths: list[str] = P
     """Invalidate paths on the environment's distribution (validated first; a running identical one is reused)."""
     from candlefish_ops.cdn import paths as path_rules
     from candlefish_ops.cdn.render import render_plan, render_result
-    from candlefish_ops.cdn.service import CdnService, edge_stack
 
     app_ctx = app_context(ctx)
     environment = app_ctx.environment(env)
-    request = path_rules.build(_entries(paths, file))
-    key = edge_stack(environment, stack).key
-    service = CdnService(app_ctx.session_for(environment, (key,)), environment, key)
+    request = path_rules.build(_entries(paths, file))  # every path checked before any AWS call
+    service = _service(ctx, env, stack)
     plan = service.plan(request)
     if dry_run:
         return render_plan(plan, app_ctx.output)
@@ -66,10 +75,6 @@ def invalidations(ctx: typer.Context, env: str = ENV_ARGUMENT, stack: str | None
                   limit: int = typer.Option(20, "--limit", min=1, help="Show the newest N.")) -> None:
     """The distribution's newest invalidations: id, status, when."""
     from candlefish_ops.cdn.render import render_invalidations
-    from candlefish_ops.cdn.service import CdnService, edge_stack
 
-    app_ctx = app_context(ctx)
-    environment = app_ctx.environment(env)
-    key = edge_stack(environment, stack).key
-    service = CdnService(app_ctx.session_for(environment, (key,)), environment, key)
-    render_invalidations(service.distribution_id, service.recent(limit), app_ctx.output)
+    service = _service(ctx, env, stack)
+    render_invalidations(service.distribution_id, service.recent(limit), app_context(ctx).output)
