@@ -300,6 +300,37 @@ def ab_seed(request, headers, limit=512):
     return (ip if type(ip) is str else "") + "|" + first_value(headers, "user-agent")[:limit]
 
 
+def snap_width(raw, widths):
+    """Smallest allowed width >= the request; absurd or missing values give the largest width."""
+    if raw is None or not raw.isdigit() or len(raw) > 5:
+        return widths[-1]
+    wanted = int(raw)
+    for width in widths:
+        if width >= wanted:
+            return width
+    return widths[-1]
+
+
+def canonical_image_query(querystring, widths, quality_grid):
+    """``w=<width>[&q=<quality>]``: the first ``w``/``width`` snapped up to the allowed widths, the first
+    ``q``/``quality`` clamped onto the ``(min, max, step)`` grid, nothing else. viewer_request writes it
+    so that CloudFront's ``/images/*`` cache key (query strings ``w`` and ``q``) has one entry per variant."""
+    raw_width = raw_quality = None
+    for piece in querystring[:4096].split("&"):
+        name, _, value = piece.partition("=")
+        name = name.lower()
+        if raw_width is None and name in ("w", "width"):
+            raw_width = value
+        elif raw_quality is None and name in ("q", "quality"):
+            raw_quality = value
+    query = f"w={snap_width(raw_width, widths)}"
+    if raw_quality is not None and raw_quality.isdigit() and len(raw_quality) <= 3:
+        q_min, q_max, step = quality_grid
+        quality = min(max(int(raw_quality), q_min), q_max)
+        query += f"&q={q_min + (quality - q_min) // step * step}"
+    return query
+
+
 def negotiate_image_format(accept, preference):
     """Best modern image format the client explicitly accepts (q > 0), or "" for the fallback.
 

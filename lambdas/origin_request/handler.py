@@ -8,7 +8,7 @@ Runs on cache misses only, before CloudFront contacts the origin.
   extensions, tracking parameters (``utm_*``, ``fbclid``, ...) removed from the query string.
 * Content routing: device-specific HTML (``/m/...`` for mobile and tablet) and path prefixes mapped to
   other custom origins.
-* ``/images/*``: the requested width is snapped to the allowed list, the quality clamped and
+* ``/images/*`` (origin unchanged: the behaviour's OAC-protected bucket): the requested width is snapped to the allowed list, the quality clamped and
   quantised, the format negotiated from ``Accept`` (or the ``X-Image-Accept`` header viewer_request
   put in the cache key) and the URI rewritten to the variant key
   ``/processed/<original path>.w<width>q<quality>.<format>`` in the optimized-images bucket.
@@ -60,10 +60,6 @@ class Settings:
         self.preference = tuple(images["format_preference"])
         self.source_ext = frozenset(e.lower() for e in images["source_extensions"])
         self.processed_prefix = "/" + images["processed_prefix"].strip("/") + "/"
-        self.optimized = (f"{images['optimized_bucket']}.s3.{images['optimized_region']}.amazonaws.com",
-                          images["optimized_region"])
-        self.originals = (f"{images['originals_bucket']}.s3.{images['originals_region']}.amazonaws.com",
-                          images["originals_region"])
         self.security = ec.build_security_headers(config)
 
 
@@ -90,7 +86,7 @@ def normalise_path(uri, settings):
     if not path.isprintable() or "\\" in path:
         raise BadRequest("control character or backslash in uri")
     path = _resolve_segments(path)
-    if path.endswith("/"):
+    if path.endswith("/") and not path.startswith("/api/"):  # API paths are the API's own
         path += "index.html"
     return _apply_case_rules(path, settings)
 
@@ -159,15 +155,7 @@ def query_first(querystring, names):
 # --------------------------------------------------------------------------- images
 
 
-def snap_width(raw, widths):
-    """Smallest allowed width >= the request; absurd or missing values give the largest width."""
-    if raw is None or not raw.isdigit() or len(raw) > 5:
-        return widths[-1]
-    wanted = int(raw)
-    for width in widths:
-        if width >= wanted:
-            return width
-    return widths[-1]
+snap_width = ec.snap_width
 
 
 def clamp_quality(raw, fmt, settings):
@@ -198,17 +186,6 @@ def image_variant(path, querystring, headers, settings):
     return variant, f"{path}?w={width}" + (f"&q={quality}" if quality else "")
 
 
-def set_s3_origin(request, domain, region):
-    """Point the request at an S3 origin (keeping the distribution's auth method) and fix the Host."""
-    current = request.get("origin") if type(request.get("origin")) is dict else {}
-    s3 = dict(current.get("s3") or {}) if type(current.get("s3")) is dict else {}
-    s3.update({"domainName": domain, "path": "", "region": region})
-    s3.setdefault("authMethod", "origin-access-identity")
-    s3.setdefault("customHeaders", {})
-    request["origin"] = {"s3": s3}
-    request["headers"]["host"] = ec.header_entry("host", domain)
-
-
 def set_custom_origin(request, domain, path=""):
     """Point the request at an HTTPS custom origin and fix the Host header."""
     request["origin"] = {"custom": {
@@ -237,12 +214,13 @@ def route(request, path, query, settings):
     """Apply images / API / path / device routing; returns the final path."""
     headers = request["headers"]
     if path.startswith("/images/"):
+        # The origin stays the behaviour's own (the optimised-images bucket behind OAC): CloudFront does
+        # not support switching an OAC-protected S3 origin from Lambda@Edge. A request that names no
+        # raster variant keeps its path there, and the optimiser answers 404 for it.
         variant = image_variant(path, query, headers, settings)
         if variant is None:
-            set_s3_origin(request, *settings.originals)
-            return path[len("/images"):]
+            return path
         headers["x-cf-viewer-uri"] = ec.header_entry("x-cf-viewer-uri", quote(variant[1], _SAFE_PATH_CHARS + "?"))
-        set_s3_origin(request, *settings.optimized)
         return variant[0]
     if path.startswith("/api/"):
         country = ec.first_value(headers, "cloudfront-viewer-country").strip().upper()[:2]
@@ -279,7 +257,7 @@ def handle(event, settings):
     if not query.isprintable():
         return ec.generated_response(400, "Bad Request", settings.security)
     routed = route(request, path, query, settings)
-    if routed != path and path.startswith("/images/"):
+    if path.startswith("/images/"):
         query = ""  # the variant key carries width/quality/format; S3 must not see sub-resources
     request["uri"] = quote(routed, _SAFE_PATH_CHARS)
     request["querystring"] = query

@@ -68,6 +68,9 @@ class Settings:
         self.ab = ec.ABSettings(config["ab"])
         self.security = ec.build_security_headers(config)
         self.image_preference = tuple(config["images"]["format_preference"])
+        self.image_widths = tuple(sorted(int(w) for w in config["images"]["widths"]))
+        quality = config["images"]["quality"]
+        self.image_quality_grid = (int(quality["min"]), int(quality["max"]), int(quality["step"]))
         self.device_entries = {d: ec.header_entry("x-device-type", d)
                                for d in ("mobile", "tablet", "desktop", "bot")}
         self.variant_entries = {v: ec.header_entry("x-ab-variant", v) for v in self.ab.variants}
@@ -303,6 +306,9 @@ def handle(event, settings):
     if request["uri"].startswith("/images/"):
         fmt = ec.negotiate_image_format(ec.first_value(headers, "accept"), settings.image_preference)
         headers["x-image-accept"] = settings.image_entries[fmt]
+        querystring = request.get("querystring")
+        request["querystring"] = ec.canonical_image_query(querystring if type(querystring) is str else "",
+                                                          settings.image_widths, settings.image_quality_grid)
     return request
 
 

@@ -1,5 +1,7 @@
 """origin_request: URL normalisation, routing by path/device, image variant keys, API geo-routing."""
 
+import copy
+
 import pytest
 
 from edge_events import assert_valid_request, assert_valid_response, event, value
@@ -66,12 +68,15 @@ def test_tracking_parameters_are_removed(run):
     assert result["querystring"] == "page=2&q=shoes&ref=home"
 
 
-def test_image_variant_keys_use_the_optimized_bucket_region(edge, config):
+def test_image_requests_keep_the_behaviours_oac_origin(edge, config):
+    """CloudFront does not support switching an OAC-protected S3 origin from Lambda@Edge."""
     config["images"]["optimized_region"] = "eu-west-1"
     module = edge["origin_request"]
-    result = module.handle(page("/images/team/photo.jpg", "w=640"), module.Settings(config))
-    assert result["origin"]["s3"]["region"] == "eu-west-1"
-    assert result["origin"]["s3"]["domainName"] == "candlefish-optimized-images.s3.eu-west-1.amazonaws.com"
+    event = page("/images/team/photo.jpg", "w=640")
+    before = copy.deepcopy(event["Records"][0]["cf"]["request"]["origin"])
+    result = module.handle(event, module.Settings(config))
+    assert result["uri"].startswith("/processed/team/photo.jpg.w640")
+    assert result["origin"] == before
 
 
 @pytest.mark.parametrize("querystring, accept, expected_uri", [
@@ -94,10 +99,7 @@ def test_image_variant_keys(run, querystring, accept, expected_uri):
     assert_valid_request(result)
     assert result["uri"] == expected_uri
     assert result["querystring"] == ""
-    domain = "candlefish-optimized-images.s3.us-east-1.amazonaws.com"
-    assert result["origin"]["s3"]["domainName"] == domain
-    assert result["origin"]["s3"]["authMethod"] == "origin-access-identity"
-    assert value(result["headers"], "host") == domain
+    assert result["origin"] == page("/images/team/photo.jpg")["Records"][0]["cf"]["request"]["origin"]
 
 
 def test_viewer_side_format_header_wins_over_accept(run):
@@ -113,11 +115,16 @@ def test_png_fallback_keeps_alpha_and_viewer_uri_is_recorded(run):
     assert value(result["headers"], "x-cf-viewer-uri") == "/images/logo.png?w=320"
 
 
-def test_non_raster_images_go_to_the_originals_bucket(run):
+def test_non_raster_images_keep_path_and_origin_and_lose_s3_subresources(run):
     result = run(page("/images/icons/logo.svg", "acl"))
-    assert result["uri"] == "/icons/logo.svg"
+    assert result["uri"] == "/images/icons/logo.svg"
     assert result["querystring"] == ""
-    assert result["origin"]["s3"]["domainName"] == "candlefish-images.s3.us-east-1.amazonaws.com"
+    assert result["origin"] == page("/images/icons/logo.svg")["Records"][0]["cf"]["request"]["origin"]
+
+
+def test_api_paths_keep_their_trailing_slash(run):
+    result = run(page("/api/users/", headers={"cloudfront-viewer-country": "US"}))
+    assert result["uri"] == "/api/users/"
 
 
 @pytest.mark.parametrize("country, domain", [

@@ -182,3 +182,21 @@ def test_module_has_no_third_party_imports():
         imported = {a.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
         imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert imported <= {"os", "sys", "edge_common"}, imported
+
+
+@pytest.mark.parametrize("querystring, expected", [
+    ("w=600", "w=640"),
+    ("width=600&quality=87&utm_source=x", "w=640&q=85"),
+    ("q=87&w=1&fmt=avif&h=9", "w=320&q=85"),
+    ("", "w=1920"),
+    ("w=abc&q=1000", "w=1920"),
+    ("w=640&q=5", "w=640&q=40"),
+    ("W=640&Q=99&w=320", "w=640&q=90"),
+])
+def test_image_queries_are_canonical_so_each_variant_has_one_cache_key(run, querystring, expected):
+    """The /images/* cache policy keys on w and q: viewer_request snaps them like origin_request does."""
+    data = event("viewer_request", uri="/images/team/photo.jpg", querystring=querystring,
+                 headers={"user-agent": CHROME_WIN, "accept": "image/webp"})
+    result = run(data)
+    assert_valid_request(result)
+    assert result["querystring"] == expected
