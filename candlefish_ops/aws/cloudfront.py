@@ -1,4 +1,4 @@
-"""CloudFront: a distribution's aliases, and invalidations (create, list, read, wait)."""
+"""CloudFront: a distribution's aliases and Lambda@Edge associations, and invalidations (create, list, read, wait)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ class Invalidation:
         return self.status.lower() != "completed"
 
 
+@dataclass(frozen=True)
+class Association:
+    path_pattern: str    # "*" for the default behaviour
+    event_type: str      # viewer-request | origin-request | origin-response | viewer-response
+    function_arn: str    # a numbered version ARN
+
+
 class CloudFront:
     """CloudFront is global; its API lives in us-east-1."""
 
@@ -35,6 +42,21 @@ class CloudFront:
         with aws_errors(f"reading CloudFront distribution {distribution_id}"):
             config = self._client.get_distribution_config(Id=distribution_id)["DistributionConfig"]
         return tuple(name.lower().rstrip(".") for name in config.get("Aliases", {}).get("Items", []) or [])
+
+    def lambda_associations(self, distribution_id: str) -> list[Association]:
+        """Every Lambda@Edge association, behaviour by behaviour (the default behaviour is `*`)."""
+        with aws_errors(f"reading CloudFront distribution {distribution_id}"):
+            config = self._client.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+        behaviours = [("*", config["DefaultCacheBehavior"])]
+        behaviours += [(b["PathPattern"], b) for b in (config.get("CacheBehaviors") or {}).get("Items") or []]
+        return [Association(path, item["EventType"], item["LambdaFunctionARN"])
+                for path, behaviour in behaviours
+                for item in (behaviour.get("LambdaFunctionAssociations") or {}).get("Items") or []]
+
+    def distribution_ids(self) -> list[str]:
+        with aws_errors("listing CloudFront distributions"):
+            pages = self._client.get_paginator("list_distributions").paginate()
+            return [item["Id"] for page in pages for item in (page["DistributionList"].get("Items") or [])]
 
     def invalidations(self, distribution_id: str) -> list[Invalidation]:
         """Every invalidation of the distribution (summaries: no paths), as CloudFront lists them."""

@@ -1,4 +1,4 @@
-"""S3: the artifacts bucket that carries templates over CloudFormation's inline limit."""
+"""S3: the artifacts bucket (templates over CloudFormation's inline limit, Lambda@Edge packages, release records)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,31 @@ class S3:
         with aws_errors(f"uploading s3://{bucket}/{key}"):
             self._client.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"))
         return f"https://{bucket}.s3.{self.region}.amazonaws.com/{key}"
+
+    def exists(self, bucket: str, key: str) -> bool:
+        try:
+            self._client.head_object(Bucket=bucket, Key=key)
+            return True
+        except ClientError as error:
+            if error_code(error) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            with aws_errors(f"checking s3://{bucket}/{key}"):
+                raise
+
+    def put_bytes(self, bucket: str, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+        """Upload `body`, with its SHA-256 checked by S3 on arrival."""
+        with aws_errors(f"uploading s3://{bucket}/{key}"):
+            self._client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
+                                    ChecksumAlgorithm="SHA256")
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        with aws_errors(f"reading s3://{bucket}/{key}"):
+            return self._client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        """Every key under `prefix`, in S3's (lexicographic) order."""
+        found: list[str] = []
+        with aws_errors(f"listing s3://{bucket}/{prefix}"):
+            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                found.extend(item["Key"] for item in page.get("Contents", []))
+        return found

@@ -45,6 +45,8 @@ class StackResult:
     outputs: dict[str, str] = field(default_factory=dict)
     changes: tuple[ResourceChange, ...] = ()
     message: str = ""
+    release: tuple = ()       # edge stacks: one FunctionChange per Lambda@Edge function
+    release_id: str = ""      # edge stacks: the release record written after the deploy
 
     @property
     def ok(self) -> bool:
@@ -57,6 +59,8 @@ class StackResult:
             "changes": [{"action": c.action, "logical_id": c.logical_id, "type": c.resource_type,
                          "replacement": c.replacement} for c in self.changes],
             "message": self.message,
+            **({"edge_release": {"release": self.release_id, "functions": [c.to_dict() for c in self.release]}}
+               if self.release else {}),
         }
 
 
@@ -117,7 +121,7 @@ class SilentHooks:
 class DeployExecutor:
     def __init__(self, session, environment: Environment, hooks: DeployHooks, *, assume_yes: bool,
                  parallel: int = 4, recreate_failed: bool = False, wait_timeout: float = 1800,
-                 artifacts: Callable[[StackTarget], str] | None = None,
+                 artifacts: Callable[[StackTarget], str] | None = None, release=None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._session = session
         self._environment = environment
@@ -127,6 +131,7 @@ class DeployExecutor:
         self._recreate_failed = recreate_failed
         self._wait_timeout = wait_timeout
         self._artifacts = artifacts
+        self._release = release
         self._real_sleep = sleep
         self._cancel = threading.Event()
         self._clients: dict[str, CloudFormation] = {}
@@ -240,6 +245,7 @@ class DeployExecutor:
         result.action = "recreate" if target.label in self._recreated else kind.lower()
         try:
             parameters = self._resolve(target, execute)
+            parameters.update(self._release_parameters(target, stack, parameters, execute, result))
         except _Unresolved as missing:
             result.result, result.message = "planned", str(missing)
             self._hooks.state(target, "PLANNED", str(missing))
@@ -263,6 +269,7 @@ class DeployExecutor:
         result.outputs = dict(stack.outputs) if stack else {}
         self._remember_outputs(target, result.outputs)
         self._protect(cfn, target, stack)
+        self._record_release(target, result, executed=False)
         self._hooks.state(target, "UNCHANGED")
         return Prepared(target, result, stack=stack)
 
@@ -308,6 +315,7 @@ class DeployExecutor:
             result.outputs = dict(stack.outputs)
             self._remember_outputs(target, result.outputs)
             self._protect(cfn, target, stack)
+            self._record_release(target, result, executed=True)
             self._hooks.state(target, stack.status)
             return
         result.result = "failed"
@@ -406,6 +414,31 @@ class DeployExecutor:
             cfn.set_termination_protection(target.stack_name, True)
 
     # -- parameters and outputs ----------------------------------------------------------------------
+
+    def _release_parameters(self, target: StackTarget, stack: StackInfo | None, resolved: dict[str, str],
+                            execute: bool, result: StackResult) -> dict[str, str]:
+        """The edge release step, right before the edge stack's change set: package, upload, parameters."""
+        if not target.release_parameters:
+            return {}
+        if self._release is None:
+            raise StackFailure("this stack carries Lambda@Edge functions and no edge release step was given")
+        self._hooks.state(target, "PACKAGING", "Lambda@Edge functions")
+        parameters, result.release = self._release.parameters(
+            target, stack.parameters if stack else {}, resolved, self._outputs_for, upload=execute)
+        changed = [c.name for c in result.release if c.status != "unchanged"]
+        self._hooks.state(target, "PACKAGED", f"changed: {', '.join(changed)}" if changed else "no function changed")
+        return parameters
+
+    def _record_release(self, target: StackTarget, result: StackResult, executed: bool) -> None:
+        if not result.release or self._release is None:
+            return
+        try:
+            result.release_id = self._release.record(target, result.outputs, result.release, executed)
+        except CandlefishError as error:
+            result.message = f"deployed, but the edge release was not recorded ({error}); rerun the deploy to record it"
+
+    def _outputs_for(self, key: str, region: str) -> dict[str, str] | None:
+        return self._outputs_of(self._environment.stacks[key].stack_name, key, region)
 
     def _resolve(self, target: StackTarget, execute: bool) -> dict[str, str]:
         return {name: value.resolve(lambda ref: self._output_value(target, ref, execute))

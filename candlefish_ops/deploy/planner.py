@@ -27,6 +27,7 @@ class StackTarget:
     tags: Mapping[str, str]
     termination_protection: bool
     depends_on: tuple[str, ...]
+    release_parameters: frozenset[str] = frozenset()  # supplied by the edge release step, not by config
 
     @property
     def label(self) -> str:
@@ -74,15 +75,35 @@ def with_dependencies(environment: Environment, keys: Sequence[str]) -> list[str
 
 def _targets(environment: Environment, stack: StackConfig) -> list[StackTarget]:
     template = load_template(stack.template)
-    _check_parameters(environment, stack, template)
+    release = _check_release(environment, stack, template)
+    _check_parameters(environment, stack, template, release)
     return [StackTarget(stack.key, region, stack.stack_name, template, stack.parameters,
-                        environment.stack_tags(stack), stack.termination_protection, stack.depends_on)
+                        environment.stack_tags(stack), stack.termination_protection, stack.depends_on, release)
             for region in stack.regions]
 
 
-def _check_parameters(environment: Environment, stack: StackConfig, template: TemplateInfo) -> None:
+def _check_release(environment: Environment, stack: StackConfig, template: TemplateInfo) -> frozenset[str]:
+    """The template's edge release parameters; such a stack must be in us-east-1 and not set them."""
+    from candlefish_ops.edge.functions import RELEASE_PARAMETERS
+
+    release = frozenset(template.parameters & RELEASE_PARAMETERS)
+    if not release:
+        return release
+    where = f"{environment.file}: stacks.{stack.key}"
+    if stack.regions != ("us-east-1",):
+        raise ConfigError(f"{where}.region: {', '.join(stack.regions)}: template {template.path.name} holds "
+                          "Lambda@Edge functions, which CloudFront only takes from us-east-1; set region: us-east-1")
+    given = sorted(release & set(stack.parameters))
+    if given:
+        raise ConfigError(f"{where}.parameters: {', '.join(given)} are set by the edge release step "
+                          "(packages built from lambdas/); remove them from the config")
+    return release
+
+
+def _check_parameters(environment: Environment, stack: StackConfig, template: TemplateInfo,
+                      release: frozenset[str] = frozenset()) -> None:
     where = f"{environment.file}: stacks.{stack.key}.parameters"
-    missing = sorted(template.required_parameters - set(stack.parameters))
+    missing = sorted(template.required_parameters - set(stack.parameters) - release)
     if missing:
         raise ConfigError(f"{where}: template {template.path.name} needs {', '.join(missing)} (no Default)")
     extra = sorted(set(stack.parameters) - template.parameters)

@@ -135,6 +135,12 @@ def render_summary(report: DeployReport, not_emulated: dict[str, list[str]] | No
     title = f"{report.environment}: {'plan' if report.planned else 'deploy'} summary"
     ui.table(title, ("stack", "region", "action", "result", "duration", "key outputs"), rows)
     for result in report.results:
+        if result.release:
+            recorded = f", recorded as {result.release_id}" if result.release_id else ""
+            ui.out(f"{result.key} ({result.region}): Lambda@Edge release{recorded}")
+            for change in result.release:
+                ui.out(f"  {_escape(change.line())}")
+    for result in report.results:
         if result.message and not result.ok or result.result == "planned" and result.message:
             ui.out(f"{result.key} ({result.region}): {_escape(result.message)}")
     for key, types in sorted((not_emulated or {}).items()):

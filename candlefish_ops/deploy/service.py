@@ -20,28 +20,19 @@ def check_account(session, environment: Environment) -> None:
                                f"account_id {environment.account_id}; switch AWS_PROFILE")
 
 
-def artifacts_uploader(session, environment: Environment):
-    """Upload a template to the environment's artifacts bucket (created on first use); return its URL."""
-    from candlefish_ops.aws.s3 import S3
-    from candlefish_ops.aws.session import caller_identity
-
-    buckets: dict[str, str] = {}
-
-    def upload(target: StackTarget) -> str:
-        if target.region not in buckets:
-            name = environment.artifacts_bucket or (
-                f"{environment.project}-{environment.name}-cfn-{caller_identity(session)['account']}-{target.region}")
-            S3(session, target.region).ensure_private_bucket(name)
-            buckets[target.region] = name
-        key = f"templates/{target.key}/{target.template.sha256}.yaml"
-        return S3(session, target.region).put_text(buckets[target.region], key, target.template.body)
-
-    return upload
-
-
 def run_deploy(session, environment: Environment, plan: DeployPlan, hooks: DeployHooks, *, assume_yes: bool,
-               parallel: int, recreate_failed: bool, wait_timeout: float = 1800) -> DeployReport:
+               parallel: int, recreate_failed: bool, wait_timeout: float = 1800, release_options=None) -> DeployReport:
+    """Run the plan; stacks holding Lambda@Edge functions get the edge release step (`release_options`:
+    EdgeRelease keyword arguments, e.g. a pinned release for a rollback, or the runtime's python)."""
+    from candlefish_ops.deploy.artifacts import ArtifactsStore
+    from candlefish_ops.edge.service import EdgeRelease
+
+    artifacts = ArtifactsStore(session, environment)
+    release = EdgeRelease(artifacts, environment, **(release_options or {}))
+    if plan.execute and not (release_options or {}).get("pinned") and any(t.release_parameters for t in plan.targets):
+        release.preflight()  # a package that cannot be built stops the deploy before its first change
     executor = DeployExecutor(session, environment, hooks, assume_yes=assume_yes, parallel=parallel,
                               recreate_failed=recreate_failed, wait_timeout=wait_timeout,
-                              artifacts=artifacts_uploader(session, environment))
+                              artifacts=artifacts.template_url,
+                              release=release)
     return executor.run(plan)

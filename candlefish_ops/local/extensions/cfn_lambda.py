@@ -8,6 +8,9 @@ Also for AWS::Lambda::Function: moto's create ignores Architectures, TracingConf
 EphemeralStorage and Tags (get_function then shows x86_64 and PassThrough tracing), and its update crashes
 on inline `Code.ZipFile` (it expects a base64 zip there, while its create zips the inline source); the
 create is wrapped to apply those properties, the update zips inline code and applies them too.
+PublishVersion (API and AWS::Lambda::Version) honours CodeSha256 as AWS does: a value that is not the
+function's current code refuses to publish (moto accepts anything), so a version can never carry other
+code than the package the release named.
 """
 
 from __future__ import annotations
@@ -23,6 +26,41 @@ def _backend(account_id: str, region_name: str) -> Any:
     from moto.awslambda.models import lambda_backends
 
     return lambda_backends[account_id][region_name]
+
+
+def check_code_sha256(backend: Any, function_name: str, code_sha256: str | None) -> None:
+    """AWS's guard: publish only if $LATEST's code has this CodeSha256."""
+    from moto.awslambda.exceptions import InvalidParameterValueException
+
+    if not code_sha256:
+        return
+    current = backend.get_function(function_name).code_sha_256
+    if current != code_sha256:
+        raise InvalidParameterValueException(
+            f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST ({current}). "
+            "Please try again with the CodeSHA256 in $LATEST.")
+
+
+def _guarded_version_create(original):
+    def create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+               region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json["Properties"]
+        check_code_sha256(_backend(account_id, region_name), props["FunctionName"], props.get("CodeSha256"))
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    create._candlefish = True  # type: ignore[attr-defined]
+    return create
+
+
+def _guarded_publish_response(original):
+    def publish_version(self: Any) -> Any:
+        from urllib.parse import unquote
+
+        check_code_sha256(self.backend, unquote(self.path.split("/")[-2]), self._get_param("CodeSha256"))
+        return original(self)
+
+    publish_version._candlefish = True  # type: ignore[attr-defined]
+    return publish_version
 
 
 def _after_create(version: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
@@ -94,9 +132,15 @@ def _update_function(cls: type, original_resource: Any, new_resource_name: str,
 
 def install() -> None:
     from moto.awslambda.models import LambdaFunction, LambdaVersion
+    from moto.awslambda.responses import LambdaResponse
 
     from ._cfn import wrap_classmethod
 
+    original = LambdaVersion.__dict__["create_from_cloudformation_json"].__func__
+    if not getattr(original, "_candlefish", False):
+        LambdaVersion.create_from_cloudformation_json = classmethod(_guarded_version_create(original))  # type: ignore[method-assign,assignment]
+    if not getattr(LambdaResponse.publish_version, "_candlefish", False):
+        LambdaResponse.publish_version = _guarded_publish_response(LambdaResponse.publish_version)  # type: ignore[method-assign]
     wrap_classmethod(LambdaVersion, "create_from_cloudformation_json", _after_create)
     LambdaVersion.physical_resource_id = property(_physical_resource_id)  # type: ignore[attr-defined]
     LambdaVersion.has_cfn_attr = classmethod(_has_cfn_attr)  # type: ignore[method-assign,assignment]

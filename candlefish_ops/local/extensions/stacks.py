@@ -6,7 +6,9 @@ moto 5.2.5 gaps closed here (see shared/reference/moto-5.2.5.md):
 - a resource that fails during execution raises HTTP 500 from ExecuteChangeSet: AWS accepts the
   execution and the stack ends ROLLBACK_COMPLETE (first create) or UPDATE_ROLLBACK_COMPLETE, with a
   failure event naming the resource type and the reason; the emulator now does the same;
-- a change set's changes ignore parameter changes: resources that use a changed parameter are Modify;
+- a change set's changes ignore parameter changes: resources that use a changed parameter are Modify, and
+  so, transitively, are resources that refer to a changed one (AWS re-evaluates them; a replaced
+  AWS::Lambda::Version moves the distribution's association in the same change set);
 - per-resource events are missing: executing a change set records one event per changed resource;
 - UpdateTerminationProtection is not implemented, and a protected stack can be deleted: both fixed;
 - ListChangeSets ignores StackName, and executed change sets linger: AWS lists a stack's own change sets
@@ -29,6 +31,8 @@ def install() -> None:
     from moto.cloudformation import parsing
 
     ChangeSet.diff = _diff_with_parameters
+    if not getattr(parsing.ResourceMap.build_resource_diff, "_candlefish", False):
+        parsing.ResourceMap.build_resource_diff = _with_dependents(parsing.ResourceMap.build_resource_diff)
     _parse_templates_fast()
     for name in ("parse_and_create_resource", "parse_and_update_resource"):
         original = getattr(parsing, name)
@@ -170,8 +174,50 @@ def _diff_with_parameters(self):
     changes = [Change("Add", name, body["Type"]) for name, body in new.items() if name not in old]
     changes += [Change("Modify", name, body["Type"]) for name, body in new.items()
                 if name in old and (body != old[name] or changed & _parameters_used(body))]
+    changes += _dependents(new, {c.logical_resource_id for c in changes if c.action == "Modify"}, Change)
     changes += [Change("Remove", name, body["Type"]) for name, body in old.items() if name not in new]
     return changes
+
+
+def _with_dependents(original):
+    """moto's update applies only resources whose own JSON or parameters changed: add their dependents."""
+
+    def build_resource_diff(self, other_template, parameters=None):
+        actions = original(self, other_template, parameters)
+        resources = other_template["Resources"]
+        actions["Modify"] += [c for c in _dependents(resources, set(actions["Modify"]), lambda _a, name, _t: name)
+                              if c not in actions["Add"]]
+        return actions
+
+    build_resource_diff._candlefish = True
+    return build_resource_diff
+
+
+def _dependents(resources: dict, modified: set[str], change_type) -> list:
+    """Resources that refer (Ref, GetAtt, Sub) to a modified one, transitively, as Modify changes."""
+    found: list = []
+    changed = set(modified)
+    while True:
+        more = [name for name, body in resources.items()
+                if name not in changed and _references(body) & changed]
+        if not more:
+            return found
+        changed.update(more)
+        found += [change_type("Modify", name, resources[name]["Type"]) for name in more]
+
+
+def _references(node) -> set[str]:
+    names = _parameters_used(node)
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Fn::GetAtt":
+                target = value[0] if isinstance(value, list) else str(value).split(".", 1)[0]
+                names.add(target)
+            names |= _references(value) if isinstance(value, (dict, list)) else set()
+    elif isinstance(node, list):
+        for item in node:
+            names |= _references(item)
+    return {name.split(".", 1)[0] for name in names}
 
 
 def _parameters_used(node) -> set[str]:

@@ -101,8 +101,11 @@ def stack_problems(config: dict, templates: dict, key: str, stack: dict) -> list
         return problems + [f"{key}: template {stack.get('template')!r} does not exist in templates/"]
     declared = templates[stack["template"]].get("Parameters", {})
     given = stack.get("parameters") or {}
+    from candlefish_ops.edge.functions import RELEASE_PARAMETERS  # supplied by the edge release step
+
     problems += [f"{key}: parameter {p} has no Default and is not given"
-                 for p, spec in declared.items() if "Default" not in spec and p not in given]
+                 for p, spec in declared.items() if "Default" not in spec and p not in given
+                 and p not in RELEASE_PARAMETERS]
     problems += [f"{key}: {stack['template']} has no parameter {p}" for p in given if p not in declared]
     for name, value in given.items():
         refs = list(REFERENCE.finditer(rendered(value)))

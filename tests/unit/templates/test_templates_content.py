@@ -150,8 +150,8 @@ class TestSecurity:
 
 
 class TestEdge:
-    SEED_SIZES = {"ViewerRequest": (128, 5), "OriginRequest": (256, 10), "OriginResponse": (512, 10),
-                  "ImageOptimizer": (1024, 30)}
+    SEED_SIZES = {"ViewerRequest": (128, 5), "ViewerResponse": (128, 5), "OriginRequest": (256, 10),
+                  "OriginResponse": (512, 10), "ImageOptimizer": (1024, 30)}
 
     def test_lambda_at_edge_functions_respect_the_edge_limits(self, templates):
         functions = resources_of_type(templates["edge.yaml"], "AWS::Lambda::Function")
@@ -161,7 +161,30 @@ class TestEdge:
             assert (props["MemorySize"], props["Timeout"]) == self.SEED_SIZES[name.removesuffix("Function")]
             assert props["Architectures"] == ["x86_64"] and props["Runtime"] == "python3.12"
             assert not {"Environment", "TracingConfig", "VpcConfig", "Layers", "DeadLetterConfig"} & set(props)
-            assert "ZipFile" in props["Code"]
+            # the released package, content-addressed in the artifacts bucket (never inline code)
+            assert set(props["Code"]) == {"S3Bucket", "S3Key"} and props["Handler"] == "handler.handler"
+
+    def test_which_behaviour_runs_which_function(self, templates):
+        """docs/edge.md explains the table (and its Lambda@Edge cost)."""
+        config = templates["edge.yaml"]["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+        behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]} | {"*": config["DefaultCacheBehavior"]}
+        table = {path: {a["EventType"]: ref_name(a["LambdaFunctionARN"]).removesuffix("Version")
+                        for a in b.get("LambdaFunctionAssociations", [])} for path, b in behaviours.items()}
+        assert table == {
+            "*": {"viewer-request": "ViewerRequest", "origin-request": "OriginRequest",
+                  "origin-response": "OriginResponse", "viewer-response": "ViewerResponse"},
+            "/images/*": {"viewer-request": "ViewerRequest", "origin-request": "OriginRequest",
+                          "origin-response": "ImageOptimizer"},
+            "/static/*": {"origin-request": "OriginRequest", "origin-response": "OriginResponse"},
+            "/_next/*": {"origin-request": "OriginRequest", "origin-response": "OriginResponse"},
+            "/api/*": {"origin-request": "OriginRequest"}, "/ws": {}, "/ws/*": {}}
+
+    def test_images_cache_key_is_what_the_functions_normalise_and_never_pins_a_redirect(self, templates):
+        policy = templates["edge.yaml"]["Resources"]["ImagesCachePolicy"]["Properties"]["CachePolicyConfig"]
+        key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert key["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["X-Image-Accept"]}
+        assert key["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["w", "q"]}
+        assert policy["MinTTL"] == 0  # the optimiser's one-time `302 no-store` must stay uncached
 
     def test_edge_role_trusts_lambda_and_edgelambda(self, templates):
         role = templates["edge.yaml"]["Resources"]["EdgeFunctionRole"]["Properties"]
@@ -207,7 +230,7 @@ class TestEdge:
         assert {"DistributionId", "DistributionDomainName"} <= set(outputs)
         versions = {ref_name(o["Value"]) for o in outputs.values()} & set(
             resources_of_type(templates["edge.yaml"], "AWS::Lambda::Version"))
-        assert len(versions) == 4
+        assert len(versions) == 5
 
 
 class TestApi:

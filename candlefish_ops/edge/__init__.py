@@ -1,0 +1,1 @@
+"""The Lambda@Edge release: package lambdas/ per environment, upload, deploy through the edge stack."""

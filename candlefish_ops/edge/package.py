@@ -1,0 +1,173 @@
+"""Deterministic Lambda@Edge packages: same sources, config and wheels -> same bytes -> same CodeSha256.
+
+A package is flat (lambdas/README.md, "Packaging contract"): handler.py, edge_common.py, the
+environment's edge_config.json, the locked wheels' contents, and __pycache__ compiled by the runtime's
+Python with unchecked-hash pycs (no timestamps) and /var/task as the source directory (no build path).
+Zip entries are sorted, dated 1980-01-01, mode 0644, deflated at level 9. Before it is accepted, the
+handler must import in a clean interpreter of the runtime's version (isolated, no site-packages: only
+the package and the standard library), and the zip must fit the function's size limit.
+
+Built packages are cached by the digest of everything that goes into them, so a deploy that changes
+nothing rebuilds nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from candlefish_ops.edge.functions import LAMBDAS_DIR, RUNTIME, EdgeFunction
+from candlefish_ops.edge.wheels import WheelCache, read_lock
+from candlefish_ops.errors import ValidationError
+
+FORMAT = "candlefish-edge-package/2"  # change when the layout changes: cached packages are then rebuilt
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+_CHECK = ("import sys; sys.dont_write_bytecode = True; sys.path.insert(0, '.'); import handler; "
+          "assert callable(getattr(handler, 'handler', None)), 'handler.handler is not callable'; "
+          "[__import__(m) for m in sys.argv[1:]]")
+_WHEEL_IMPORTS = {"pillow": ("PIL.Image", "PIL._imaging"), "isal": ("isal.isal_zlib",)}
+
+
+@dataclass(frozen=True)
+class Package:
+    function: EdgeFunction
+    data: bytes
+
+    @property
+    def sha256_hex(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def code_sha256(self) -> str:
+        """What Lambda reports as CodeSha256: the base64 of the zip's SHA-256."""
+        return base64.b64encode(hashlib.sha256(self.data).digest()).decode("ascii")
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def s3_key(self) -> str:
+        return self.function.s3_key(self.sha256_hex)
+
+
+class Packager:
+    def __init__(self, python: str, cache_dir: Path, wheels: WheelCache, sources: Path = LAMBDAS_DIR) -> None:
+        self.python = python
+        self.cache_dir = cache_dir
+        self.wheels = wheels
+        self.sources = sources
+
+    def build(self, function: EdgeFunction, config: bytes) -> Package:
+        """The function's package for this config (from the cache when its inputs were built before)."""
+        inputs = self._inputs(function, config)
+        cached = self.cache_dir / "packages" / f"{function.name}-{_digest(inputs)}.zip"
+        if cached.is_file():
+            return _checked(Package(function, cached.read_bytes()))
+        package = _checked(Package(function, self._assemble(function, inputs)))
+        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+        partial.write_bytes(package.data)
+        os.replace(partial, cached)
+        return package
+
+    def _inputs(self, function: EdgeFunction, config: bytes) -> dict[str, bytes | Path]:
+        """Archive name -> file contents (bytes) or wheel file (Path), everything the package is made of."""
+        inputs: dict[str, bytes | Path] = {
+            "handler.py": _read(self.sources / function.name / "handler.py"),
+            "edge_common.py": _read(self.sources / "_shared" / "edge_common.py"),
+            "edge_config.json": config,
+        }
+        if function.lock_file:
+            for pin in read_lock(self.sources / function.name / function.lock_file):
+                inputs[f"wheel:{pin.name}"] = self.wheels.wheel(pin)
+        return inputs
+
+    def _assemble(self, function: EdgeFunction, inputs: dict[str, bytes | Path]) -> bytes:
+        with tempfile.TemporaryDirectory(prefix=f"candlefish-{function.name}-") as scratch:
+            root = Path(scratch)
+            for name, content in inputs.items():
+                if isinstance(content, Path):
+                    with zipfile.ZipFile(content) as wheel:
+                        wheel.extractall(root)
+                else:
+                    (root / name).write_bytes(content)
+            self._compile(function, root)
+            self._check_import(function, root, [m for n in inputs if n.startswith("wheel:")
+                                                for m in _WHEEL_IMPORTS.get(n[6:], ())])
+            return _zip(root)
+
+    def _compile(self, function: EdgeFunction, root: Path) -> None:
+        self._run(function, root, ["-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode",
+                                   "unchecked-hash", "-s", str(root), "-p", "/var/task", str(root)],
+                  "bytecode compilation failed")
+
+    def _check_import(self, function: EdgeFunction, root: Path, modules: list[str]) -> None:
+        self._run(function, root, ["-c", _CHECK, *modules], "handler fails to import")
+
+    def _run(self, function: EdgeFunction, root: Path, arguments: list[str], what: str) -> None:
+        environment = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"}
+        answer = subprocess.run([self.python, "-I", "-S", *arguments], cwd=root, env=environment,
+                                capture_output=True, text=True, timeout=300, check=False)
+        if answer.returncode != 0:
+            detail = (answer.stderr.strip().splitlines() or [f"exit code {answer.returncode}"])[-1][:300]
+            raise ValidationError(f"edge package {function.name}: {what} under {RUNTIME} ({self.python}): "
+                                  f"{detail}; nothing was uploaded")
+
+
+def _checked(package: Package) -> Package:
+    if package.size > package.function.limit:
+        kind = "viewer" if package.function.viewer else "origin"
+        raise ValidationError(f"edge package {package.function.name} is {package.size:,} bytes zipped, over the "
+                              f"{package.function.limit:,}-byte limit of a Lambda@Edge {kind} function; "
+                              "nothing was uploaded")
+    return package
+
+
+def _zip(root: Path) -> bytes:
+    files = sorted((path.relative_to(root).as_posix(), path) for path in root.rglob("*") if path.is_file())
+    with tempfile.SpooledTemporaryFile(max_size=64 << 20) as buffer:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            for name, path in files:
+                info = zipfile.ZipInfo(name, date_time=_EPOCH)
+                info.external_attr = 0o100644 << 16
+                info.create_system = 3
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes(), compresslevel=9)
+        buffer.seek(0)
+        return buffer.read()
+
+
+def _digest(inputs: dict[str, bytes | Path]) -> str:
+    digest = hashlib.sha256(FORMAT.encode())
+    for name in sorted(inputs):
+        content = inputs[name]
+        digest.update(name.encode() + b"\0")
+        digest.update(content.name.encode() if isinstance(content, Path) else hashlib.sha256(content).digest())
+    return digest.hexdigest()[:32]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ValidationError(f"cannot read {path}: {error.strerror}") from error
+
+
+def cache_dir() -> Path:
+    """Per-user cache (CANDLEFISH_CACHE_DIR, else XDG_CACHE_HOME/candlefish, else ~/.cache/candlefish)."""
+    explicit = os.environ.get("CANDLEFISH_CACHE_DIR")
+    root = Path(explicit) if explicit else Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "candlefish"
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return root
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

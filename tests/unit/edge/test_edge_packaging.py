@@ -1,0 +1,81 @@
+"""Edge packaging (pure parts and the builder): deterministic bytes, the generated config, the plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from candlefish_ops.edge.config import EdgeInputs, config_bytes, edge_config, load_base
+from candlefish_ops.edge.functions import FUNCTIONS, RUNTIME, select
+from candlefish_ops.edge.plan import Artifact, release_changes, release_parameters
+from candlefish_ops.errors import ValidationError
+
+ROOT = Path(__file__).resolve().parents[3]
+INPUTS = EdgeInputs(environment="staging", domain="example.org", aliases=("example.org", "www.example.org"),
+                    originals_bucket="orig-123", originals_region="us-east-1", optimized_bucket="opt-123",
+                    optimized_region="eu-west-1", api_default="us.execute-api.example",
+                    api_by_region={"us-east-1": "us.execute-api.example", "eu-west-1": "eu.execute-api.example"})
+
+
+def test_the_template_declares_the_runtime_the_packager_compiles_for():
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    template = yaml.load((ROOT / "templates" / "edge.yaml").read_text(), Loader=Loader)
+    for function in FUNCTIONS:
+        props = template["Resources"][f"{function.resource}Function"]["Properties"]
+        assert props["Runtime"] == RUNTIME and props["Architectures"] == ["x86_64"]
+        version = template["Resources"][f"{function.resource}Version"]
+        assert version["UpdateReplacePolicy"] == "Retain" and version["DeletionPolicy"] == "Retain"
+        assert f"{function.key_parameter}" in template["Parameters"]
+
+
+def test_generated_config_names_the_environment_and_nothing_of_the_repositorys_domain():
+    config = edge_config(load_base(), INPUTS)
+    text = json.dumps(config)
+    assert "candlefish.ai" not in text
+    assert config["cors"]["allowed_origins"] == ["https://example.org", "https://www.example.org"]
+    assert config["images"]["originals_bucket"] == "orig-123"
+    assert config["images"]["optimized_region"] == "eu-west-1"
+    assert config["routing"]["api_origins"] == {"us": "us.execute-api.example", "eu": "eu.execute-api.example",
+                                                "ap": "us.execute-api.example"}  # no AP region: the default
+    assert "https://api.example.org" in config["security_headers"]["content-security-policy"]
+    assert config_bytes(config) == config_bytes(edge_config(load_base(), INPUTS))
+
+
+def test_release_changes_compare_with_the_deployed_parameters():
+    artifacts = [Artifact(f, f.s3_key("a" * 64), f"sha-{f.name}", 10) for f in FUNCTIONS]
+    deployed = {"ViewerRequestCodeSha256": "sha-viewer_request", "OriginRequestCodeSha256": "old"}
+    changes = {c.name: c.status for c in release_changes(artifacts, deployed)}
+    assert changes == {"viewer_request": "unchanged", "origin_request": "changed", "viewer_response": "new",
+                       "origin_response": "new", "image_optimizer": "new"}
+    parameters = release_parameters("bucket", artifacts)
+    assert parameters["ArtifactsBucket"] == "bucket"
+    assert parameters["ImageOptimizerCodeKey"] == "edge/image_optimizer/" + "a" * 64 + ".zip"
+
+
+def test_unknown_function_names_are_refused():
+    assert [f.name for f in select(["image_optimizer"])] == ["image_optimizer"]
+    with pytest.raises(ValidationError, match="unknown edge function 'viewer'"):
+        select(["viewer"])
+
+
+def test_packages_are_byte_identical_across_builds_and_caches(tmp_path):
+    from candlefish_ops.edge.package import Packager
+    from candlefish_ops.edge.runtime import runtime_python
+    from candlefish_ops.edge.wheels import WheelCache
+
+    config = config_bytes(edge_config(load_base(), INPUTS))
+    built = []
+    for run in ("one", "two"):
+        cache = tmp_path / run
+        packager = Packager(runtime_python(), cache, WheelCache(cache))
+        built.append({f.name: packager.build(f, config).data for f in FUNCTIONS if not f.lock_file})
+    assert built[0] == built[1]
+    other = config_bytes(edge_config(load_base(), EdgeInputs(**{**vars(INPUTS), "originals_bucket": "x"})))
+    packager = Packager(runtime_python(), tmp_path / "one", WheelCache(tmp_path / "one"))
+    assert packager.build(FUNCTIONS[0], other).data != built[0]["viewer_request"]
