@@ -320,6 +320,9 @@ class DeployExecutor:
             return
         result.result = "failed"
         result.message = self._failure_reasons(cfn, target, stack, since)
+        if result.release and stack is not None and stack.status == "UPDATE_ROLLBACK_COMPLETE":
+            result.message += ("; CloudFormation rolled back, so the distribution keeps the previous Lambda@Edge "
+                               "versions (this release is not recorded)")
         self._hooks.state(target, stack.status if stack else "DELETED", result.message)
 
     def _forget(self, change_set_id: str) -> None:

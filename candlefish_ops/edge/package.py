@@ -18,6 +18,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -59,7 +60,10 @@ class Package:
 
 
 class Packager:
-    def __init__(self, python: str, cache_dir: Path, wheels: WheelCache, sources: Path = LAMBDAS_DIR) -> None:
+    """Builds packages with `python` (the runtime's); with None (local emulator only, no Python 3.12 on
+    this machine) the packages carry sources without bytecode and are import-checked by this Python."""
+
+    def __init__(self, python: str | None, cache_dir: Path, wheels: WheelCache, sources: Path = LAMBDAS_DIR) -> None:
         self.python = python
         self.cache_dir = cache_dir
         self.wheels = wheels
@@ -81,6 +85,7 @@ class Packager:
     def _inputs(self, function: EdgeFunction, config: bytes) -> dict[str, bytes | Path]:
         """Archive name -> file contents (bytes) or wheel file (Path), everything the package is made of."""
         inputs: dict[str, bytes | Path] = {
+            "(python)": b"sources only" if self.python is None else RUNTIME.encode(),
             "handler.py": _read(self.sources / function.name / "handler.py"),
             "edge_common.py": _read(self.sources / "_shared" / "edge_common.py"),
             "edge_config.json": config,
@@ -94,17 +99,21 @@ class Packager:
         with tempfile.TemporaryDirectory(prefix=f"candlefish-{function.name}-") as scratch:
             root = Path(scratch)
             for name, content in inputs.items():
+                if name == "(python)":
+                    continue
                 if isinstance(content, Path):
                     with zipfile.ZipFile(content) as wheel:
                         wheel.extractall(root)
                 else:
                     (root / name).write_bytes(content)
             self._compile(function, root)
-            self._check_import(function, root, [m for n in inputs if n.startswith("wheel:")
-                                                for m in _WHEEL_IMPORTS.get(n[6:], ())])
+            native = [m for n in inputs if n.startswith("wheel:") for m in _WHEEL_IMPORTS.get(n[6:], ())]
+            self._check_import(function, root, native if self.python else [])  # cp312 wheels need 3.12
             return _zip(root)
 
     def _compile(self, function: EdgeFunction, root: Path) -> None:
+        if self.python is None:
+            return
         self._run(function, root, ["-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode",
                                    "unchecked-hash", "-s", str(root), "-p", "/var/task", str(root)],
                   "bytecode compilation failed")
@@ -114,7 +123,7 @@ class Packager:
 
     def _run(self, function: EdgeFunction, root: Path, arguments: list[str], what: str) -> None:
         environment = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"}
-        answer = subprocess.run([self.python, "-I", "-S", *arguments], cwd=root, env=environment,
+        answer = subprocess.run([self.python or sys.executable, "-I", "-S", *arguments], cwd=root, env=environment,
                                 capture_output=True, text=True, timeout=300, check=False)
         if answer.returncode != 0:
             detail = (answer.stderr.strip().splitlines() or [f"exit code {answer.returncode}"])[-1][:300]

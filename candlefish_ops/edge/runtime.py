@@ -19,8 +19,11 @@ from candlefish_ops.errors import ValidationError
 ENV_VARIABLE = "CANDLEFISH_EDGE_PYTHON"
 
 
-def runtime_python(explicit: str | None = None) -> str:
-    """Path of a working interpreter of the runtime's version, or a ValidationError saying how to get one."""
+def runtime_python(explicit: str | None = None, local_fallback: bool = False) -> str | None:
+    """Path of a working interpreter of the runtime's version, or a ValidationError saying how to get one.
+
+    With `local_fallback` (packages only for the local emulator, never for AWS) a missing interpreter gives
+    None: the packages then carry sources only, import-checked by this Python."""
     named = explicit or os.environ.get(ENV_VARIABLE)
     if named:
         if not _is_runtime(named):
@@ -30,6 +33,8 @@ def runtime_python(explicit: str | None = None) -> str:
     for candidate in _candidates():
         if _is_runtime(candidate):
             return candidate
+    if local_fallback:
+        return None
     raise ValidationError(f"the edge functions run on {RUNTIME}: packaging needs a Python {_version()} to compile "
                           f"their bytecode and check that each handler imports; install one (pyenv install "
                           f"{_version()}, uv python install {_version()}, or the OS package) or name it with "

@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 
 from candlefish_ops.config import Environment
 from candlefish_ops.edge.config import EdgeInputs, config_bytes, edge_config, load_base
-from candlefish_ops.edge.functions import FUNCTIONS, EdgeFunction, lambdas_dir
+from candlefish_ops.edge.functions import FUNCTIONS, RUNTIME_VERSION, EdgeFunction, lambdas_dir
 from candlefish_ops.edge.package import Package, Packager, cache_dir
 from candlefish_ops.edge.plan import Artifact, FunctionChange, release_changes, release_parameters
 from candlefish_ops.edge.releases import EDGE_REGION, FunctionRecord, Release, ReleaseLog, new_release
@@ -32,12 +32,13 @@ class EdgeRelease:
     """Supplies the release parameters of the edge stack; records each release once deployed."""
 
     def __init__(self, artifacts, environment: Environment, *, python: str | None = None,
-                 wheelhouse: Path | None = None, pinned: Release | None = None) -> None:
+                 wheelhouse: Path | None = None, pinned: Release | None = None, local: bool = False) -> None:
         self._artifacts = artifacts
         self._environment = environment
         self._python = python
         self._wheelhouse = wheelhouse
         self._pinned = pinned
+        self._local = local
         self.uploaded: list[str] = []
 
     def parameters(self, target, deployed: Mapping[str, str], resolved: Mapping[str, str], outputs_of: OutputsOf,
@@ -72,8 +73,14 @@ class EdgeRelease:
             packager.build(function, config)
 
     def _packager(self) -> Packager:
-        return Packager(runtime_python(self._python), cache_dir(), WheelCache(cache_dir(), self._wheelhouse),
-                        lambdas_dir())
+        python = runtime_python(self._python, local_fallback=self._local)
+        if python is None and not getattr(self, "_warned", False):
+            from candlefish_ops import ui
+
+            self._warned = True
+            ui.warn(f"local emulator: no Python {'.'.join(map(str, RUNTIME_VERSION))} here, so the Lambda@Edge "
+                    "packages carry sources without bytecode; a deploy to AWS needs that Python")
+        return Packager(python, cache_dir(), WheelCache(cache_dir(), self._wheelhouse), lambdas_dir())
 
     def record(self, target, outputs: Mapping[str, str], changes: tuple[FunctionChange, ...],
                executed: bool) -> str:

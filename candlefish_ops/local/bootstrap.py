@@ -17,7 +17,7 @@ def bootstrap_environment(session, endpoint: str, environment, needs: tuple[str,
     ui.info(f"[dim]local mode: deploying {environment.name} into the emulator first...[/dim]")
     plan = plan_deploy(environment, with_dependencies(environment, needs) if needs else ())
     report = run_deploy(session, environment, plan, SilentHooks(), assume_yes=True, parallel=4,
-                        recreate_failed=False)
+                        recreate_failed=False, release_options={"local": True})
     if report.failed:
         failed = "; ".join(f"{r.key} ({r.region}): {r.message}" for r in report.results if not r.ok)
         raise EmulatorError(f"local bootstrap of {environment.name} failed: {failed}")

@@ -61,7 +61,7 @@ def test_package_writes_the_deployed_bytes(edge_world, tmp_path):
     assert unknown.exit_code == 1 and "unknown edge function 'viewer_requests'" in unknown.stderr
 
 
-def test_prune_deletes_unused_versions_and_keeps_the_associated_ones(edge_world):
+def test_prune_skips_replicated_versions_and_deletes_the_rest(edge_world, monkeypatch):
     edge_world.deploy()
     for number in range(2):
         edge_world.edit("viewer_response", f"\n# release {number}\n")
@@ -74,11 +74,22 @@ def test_prune_deletes_unused_versions_and_keeps_the_associated_ones(edge_world)
         ("viewer_response", "1"), ("viewer_response", "2")]
     assert len(edge_world.versions("viewer_response")) == 3
 
+    # Just detached from the distribution: CloudFront still holds replicas, AWS refuses; reported, not fatal.
     result = edge_world.run("edge", "prune", "staging", "--keep", "1", "-o", "json")
     assert result.exit_code == 0, result.stderr
+    [(version, outcome)] = [(v["version"], v["result"]) for v in result.json()["versions"]]
+    assert version == "1" and outcome.startswith("skipped:") and "replicated" in outcome
+    assert len(edge_world.versions("viewer_response")) == 3
+
+    monkeypatch.setenv("CANDLEFISH_EMULATOR_REPLICA_SECONDS", "0")  # hours later: replicas are gone
+    result = edge_world.run("edge", "prune", "staging", "--keep", "1", "-o", "json")
     assert [(v["version"], v["result"]) for v in result.json()["versions"]] == [("1", "deleted")]
-    assert [v["FunctionArn"] for v in edge_world.versions("viewer_response")][-1] == associated
-    assert len(edge_world.versions("viewer_response")) == 2
+    assert [v["Version"] for v in edge_world.versions("viewer_response")] == ["2", "3"]
+    assert edge_world.versions("viewer_response")[-1]["FunctionArn"] == associated
+    # The associated version is never a candidate, whatever --keep says.
+    assert edge_world.run("edge", "prune", "staging", "--keep", "0", "--dry-run", "-o", "json").json()["versions"] == [
+        {"function": "viewer_response", "function_name": "staging-candlefish-edge-viewer-response", "version": "2",
+         "arn": edge_world.versions("viewer_response")[0]["FunctionArn"], "result": "would delete"}]
 
 
 def _nothing_deployed(edge_world) -> None:

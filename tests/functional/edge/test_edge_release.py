@@ -91,3 +91,29 @@ def test_plan_shows_the_release_and_changes_nothing(edge_world):
     assert len(edge_world.versions("origin_request")) == 1
     assert edge_world.aws.client("s3").list_objects_v2(
         Bucket=edge_world.stack_parameters()["ArtifactsBucket"])["KeyCount"] == objects_before
+
+
+def test_a_failed_edge_update_keeps_the_previous_versions_associated_and_says_so(edge_world):
+    """Fault: the object at the new package's key is not that package (a corrupted or replaced artifact).
+    Lambda's CodeSha256 guard refuses to publish it, CloudFormation rolls back, the distribution keeps
+    running the previous versions, and no release is recorded."""
+    edge_world.deploy()
+    before = edge_world.associations()
+    edge_world.edit("viewer_response", "\n# the release that will not go out\n")
+    planned = edge_world.run("edge", "package", "staging", "-f", "viewer_response", "-o", "json").json()
+    key = planned["packages"][0]["s3_key"]
+    impostor = io.BytesIO()
+    with zipfile.ZipFile(impostor, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {'status': '200'}\n")
+    edge_world.aws.client("s3").put_object(Bucket=edge_world.stack_parameters()["ArtifactsBucket"], Key=key,
+                                           Body=impostor.getvalue())
+
+    result = edge_world.run("deploy", "staging", "--yes", "-o", "json")
+    assert result.exit_code == 1
+    edge = next(s for s in result.json()["stacks"] if s["stack"] == "edge")
+    assert edge["result"] == "failed"
+    assert "CodeSHA256" in edge["message"]
+    assert "keeps the previous Lambda@Edge versions" in edge["message"]
+    assert edge_world.associations() == before
+    assert len(edge_world.versions("viewer_response")) == 1
+    assert len(edge_world.run("edge", "releases", "staging", "-o", "json").json()["releases"]) == 1

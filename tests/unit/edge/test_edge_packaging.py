@@ -79,3 +79,38 @@ def test_packages_are_byte_identical_across_builds_and_caches(tmp_path):
     other = config_bytes(edge_config(load_base(), EdgeInputs(**{**vars(INPUTS), "originals_bucket": "x"})))
     packager = Packager(runtime_python(), tmp_path / "one", WheelCache(tmp_path / "one"))
     assert packager.build(FUNCTIONS[0], other).data != built[0]["viewer_request"]
+
+
+def _no_runtime_python(monkeypatch, tmp_path):
+    import sys
+
+    from candlefish_ops.edge import runtime
+
+    monkeypatch.delenv(runtime.ENV_VARIABLE, raising=False)
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    monkeypatch.setenv("UV_PYTHON_INSTALL_DIR", str(tmp_path / "no-uv"))
+    return runtime
+
+
+def test_without_the_runtimes_python_packaging_for_aws_is_refused_with_the_fix(monkeypatch, tmp_path):
+    runtime = _no_runtime_python(monkeypatch, tmp_path)
+    with pytest.raises(ValidationError, match=r"run on python3.12: packaging needs a Python 3.12 .* --python"):
+        runtime.runtime_python()
+    with pytest.raises(ValidationError, match="is not a working Python 3.12"):
+        runtime.runtime_python("/bin/true")
+
+
+def test_for_the_local_emulator_packages_fall_back_to_sources_checked_by_this_python(monkeypatch, tmp_path):
+    import io
+    import zipfile
+
+    from candlefish_ops.edge.package import Packager
+    from candlefish_ops.edge.wheels import WheelCache
+
+    runtime = _no_runtime_python(monkeypatch, tmp_path)
+    assert runtime.runtime_python(local_fallback=True) is None
+    packager = Packager(None, tmp_path / "cache", WheelCache(tmp_path / "cache"))
+    package = packager.build(FUNCTIONS[0], config_bytes(load_base()))
+    names = zipfile.ZipFile(io.BytesIO(package.data)).namelist()
+    assert names == ["edge_common.py", "edge_config.json", "handler.py"]
