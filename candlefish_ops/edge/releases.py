@@ -1,7 +1,8 @@
 """Release records: what each edge release deployed (function -> S3 key, CodeSha256, version, time).
 
-Kept as JSON objects in the us-east-1 artifacts bucket under edge/releases/ENV/, named by UTC time and a
-digest, so listing them gives the history in order and any machine can roll back.
+Kept as JSON objects in the us-east-1 artifacts bucket under edge/releases/ENV/, named by a sequence
+number, the UTC time and a digest, so listing them gives the history in order and any machine can roll
+back. (Releases of one edge stack never race: CloudFormation runs one operation per stack at a time.)
 """
 
 from __future__ import annotations
@@ -48,10 +49,13 @@ class Release:
         return cls(document["release"], document["time"], functions, document.get("note", ""))
 
 
-def new_release(functions: Mapping[str, FunctionRecord], note: str = "", now: datetime | None = None) -> Release:
+def new_release(functions: Mapping[str, FunctionRecord], sequence: int, note: str = "",
+                now: datetime | None = None) -> Release:
+    """A record numbered `sequence` (its place in the history: ids sort in release order whatever the
+    clocks of the machines that deployed), with the UTC time and a digest of the code."""
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     digest = hashlib.sha256("".join(f"{n}={f.code_sha256};" for n, f in sorted(functions.items())).encode())
-    release_id = f"{moment:%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}"
+    release_id = f"{sequence:06d}-{moment:%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}"
     return Release(release_id, moment.isoformat(timespec="seconds"), dict(functions), note)
 
 

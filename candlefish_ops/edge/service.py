@@ -52,7 +52,7 @@ class EdgeRelease:
             artifacts = [_artifact(p) for p in self.packages(target, resolved, outputs_of)]
         bucket = self._artifacts.bucket(EDGE_REGION, create=upload)
         if upload and self._pinned is None:
-            self._upload(bucket, self._built)
+            self._upload(bucket, [p for p in self._built if deployed.get(p.function.key_parameter) != p.s3_key])
         return release_parameters(bucket, artifacts), release_changes(artifacts, deployed)
 
     def packages(self, target, resolved: Mapping[str, str], outputs_of: OutputsOf,
@@ -88,8 +88,10 @@ class EdgeRelease:
         functions = {c.name: FunctionRecord(c.key, c.new_sha, outputs.get(_function(c.name).version_output, ""),
                                             c.size) for c in changes}
         log = ReleaseLog(self._artifacts, self._environment.name)
-        release = new_release(functions, note=f"rollback to {self._pinned.release_id}" if self._pinned else "")
-        if not executed and release.same_code(log.latest()):
+        ids = log.ids()
+        release = new_release(functions, len(ids) + 1,
+                              note=f"rollback to {self._pinned.release_id}" if self._pinned else "")
+        if not executed and ids and release.same_code(log.read(ids[-1])):
             return ""
         log.write(release)
         return release.release_id
@@ -102,7 +104,8 @@ class EdgeRelease:
                          self._pinned.functions[f.name].size) for f in FUNCTIONS]
 
     def _upload(self, bucket: str, packages: list[Package]) -> None:
-        """Content-addressed: a key that exists already holds these bytes."""
+        """Content-addressed: a key that exists already holds these bytes (and the stack's current keys are
+        not even checked: CloudFormation re-reads a package only when its key changes)."""
         s3 = self._artifacts.s3(EDGE_REGION)
         for package in packages:
             if not s3.exists(bucket, package.s3_key):

@@ -68,6 +68,23 @@ def test_production_resources_read_back_through_their_own_apis(aws, cli):
     for region in ("us-east-1", "eu-west-1", "ap-southeast-1"):
         assert aws.client("apigateway", region).get_rest_apis()["items"]
 
+    # The Lambda@Edge packages carry production's own names: API origin per region from the api stacks.
+    import io
+    import json
+    import zipfile
+
+    cfn = aws.client("cloudformation")
+    edge = cfn.describe_stacks(StackName="candlefish-production-edge")["Stacks"][0]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in edge["Parameters"]}
+    package = s3.get_object(Bucket=parameters["ArtifactsBucket"], Key=parameters["OriginRequestCodeKey"])["Body"].read()
+    config = json.loads(zipfile.ZipFile(io.BytesIO(package)).read("edge_config.json"))
+    hosts = {region: {o["OutputKey"]: o["OutputValue"] for o in aws.client("cloudformation", region).describe_stacks(
+        StackName="candlefish-production-api")["Stacks"][0]["Outputs"]}["RestApiDomainName"]
+        for region in ("us-east-1", "eu-west-1", "ap-southeast-1")}
+    assert config["routing"]["api_origins"] == {"us": hosts["us-east-1"], "eu": hosts["eu-west-1"],
+                                                "ap": hosts["ap-southeast-1"]}
+    assert len(set(hosts.values())) == 3
+
 
 def test_every_output_of_production_is_resolved(aws, cli):
     """No output may hold an unresolved intrinsic (the emulator must answer every GetAtt we use)."""
