@@ -59,6 +59,17 @@ class AppContext:
         return session
 
     @property
+    def emulated(self) -> bool:
+        """True when this command talks to a local emulator (--local, or AWS_ENDPOINT_URL on loopback)."""
+        if self.local:
+            return True
+        import os
+        from urllib.parse import urlparse
+
+        host = urlparse(os.environ.get("AWS_ENDPOINT_URL", "")).hostname or ""
+        return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+    @property
     def emulator_endpoint(self) -> str | None:
         return self._emulator.endpoint if self._emulator is not None else None
 

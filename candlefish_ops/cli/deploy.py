@@ -37,7 +37,7 @@ def deploy(
     with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
                             parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
-                            release_options={"local": app.local})
+                            release_options={"local": app.emulated})
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
     document = {**report.to_dict(), "not_emulated": not_emulated} if app.local else report.to_dict()
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))

@@ -43,7 +43,7 @@ def package(ctx: typer.Context, env: str = ENV_ARGUMENT,
 
     functions = select(function)
     _app, _environment, deployed = _deployed(ctx, env, stack)
-    packages = _packages(deployed, python, wheelhouse, functions, local=_app.local)
+    packages = _packages(deployed, python, wheelhouse, functions, local=_app.emulated)
     folder = out or Path("dist") / "edge" / env
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -65,7 +65,7 @@ def status(ctx: typer.Context, env: str = ENV_ARGUMENT, stack: str | None = STAC
     from candlefish_ops.edge.service import edge_status
 
     app_ctx, _environment, deployed = _deployed(ctx, env, stack)
-    local = [] if no_local else _packages(deployed, python, wheelhouse, local=app_ctx.local)
+    local = [] if no_local else _packages(deployed, python, wheelhouse, local=app_ctx.emulated)
     rows = edge_status(deployed.session, deployed, local)
     ui.emit({"environment": env, "functions": rows}, app_ctx.output, lambda data: ui.table(
         f"{env}: Lambda@Edge", ("function", "version", "CodeSha256", "used by", "local sources"),
@@ -107,7 +107,7 @@ def rollback(ctx: typer.Context, env: str = ENV_ARGUMENT,
     plan = plan_deploy(environment, (deployed.target.key,))
     with DeployView(plan, show_diffs=not app_ctx.json, assume_yes=app_ctx.yes) as view:
         report = run_deploy(deployed.session, environment, plan, view, assume_yes=app_ctx.yes, parallel=1,
-                            recreate_failed=False, release_options={"pinned": target, "local": app_ctx.local})
+                            recreate_failed=False, release_options={"pinned": target, "local": app_ctx.emulated})
     ui.emit(report.to_dict(), app_ctx.output, lambda _data: render_summary(report))
     if report.failed:
         raise typer.Exit(1)
