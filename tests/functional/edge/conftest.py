@@ -109,17 +109,23 @@ def code_sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-def run_in_runtime(package: bytes, tmp_path: Path, event: dict) -> dict:
-    """Unzip a package and run one event through its handler with the runtime's Python (3.12)."""
+def run_in_runtime_code(package: bytes, tmp_path: Path, code: str, stdin: str = ""):
+    """Unzip a package and run `code` in it with the runtime's Python (3.12), isolated: only the package
+    and the standard library; returns what the code printed, as JSON."""
     from candlefish_ops.edge.runtime import runtime_python
 
     folder = tmp_path / hashlib.sha256(package).hexdigest()[:12]
-    zipfile.ZipFile(io.BytesIO(package)).extractall(folder)
-    code = ("import json, sys; sys.path.insert(0, '.'); import handler; "
-            "print(json.dumps(handler.handler(json.loads(sys.stdin.read()), None)))")
-    answer = subprocess.run([runtime_python(), "-I", "-S", "-c", code], cwd=folder, input=json.dumps(event),
-                            capture_output=True, text=True, timeout=60, check=True)
-    return json.loads(answer.stdout)
+    if not folder.exists():
+        zipfile.ZipFile(io.BytesIO(package)).extractall(folder)
+    answer = subprocess.run([runtime_python(), "-I", "-S", "-c", "import json, sys; sys.path.insert(0, '.'); " + code],
+                            cwd=folder, input=stdin, capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(answer.stdout.strip().splitlines()[-1])  # earlier lines are the functions' own logs
+
+
+def run_in_runtime(package: bytes, tmp_path: Path, event: dict) -> dict:
+    """Run one event through the package's handler with the runtime's Python."""
+    code = "import handler; print(json.dumps(handler.handler(json.loads(sys.stdin.read()), None)))"
+    return run_in_runtime_code(package, tmp_path, code, json.dumps(event))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from conftest import FUNCTIONS, code_sha256, run_in_runtime
+from conftest import FUNCTIONS, code_sha256, run_in_runtime, run_in_runtime_code
 
 FIXTURES = Path(__file__).resolve().parents[2] / "unit" / "lambdas" / "fixtures"
 
@@ -38,11 +38,22 @@ def test_first_deploy_publishes_the_real_handlers_and_a_redeploy_publishes_nothi
     assert associations[("/images/*", "origin-request")] == associations[("*", "origin-request")]
     assert ("/images/*", "viewer-response") not in associations
 
-    # The deployed code is the real code: run one event through each viewer function with python3.12.
+    # The deployed code is the real code: one event through each function, from its zip, with python3.12.
     answer = run_in_runtime(edge_world.package("viewer_request"), tmp_path, fixture("viewer_request"))
     assert answer["headers"]["x-device-type"][0]["value"] in ("mobile", "tablet", "desktop", "bot")
     answer = run_in_runtime(edge_world.package("viewer_response"), tmp_path, fixture("viewer_response"))
     assert "strict-transport-security" in answer["headers"]
+    answer = run_in_runtime(edge_world.package("origin_request"), tmp_path, fixture("origin_request"))
+    assert answer["uri"].startswith("/processed/team/photo.jpg.w")
+    answer = run_in_runtime(edge_world.package("origin_response"), tmp_path, fixture("origin_response"))
+    assert "immutable" in answer["headers"]["cache-control"][0]["value"]
+    stored = fixture("image_origin_response")
+    stored["Records"][0]["cf"]["response"]["status"] = "200"  # a stored variant: no S3 call needed
+    answer = run_in_runtime(edge_world.package("image_optimizer"), tmp_path, stored)
+    assert answer["headers"]["cache-control"][0]["value"] == "public, max-age=31536000, immutable"
+    pillow = run_in_runtime_code(edge_world.package("image_optimizer"), tmp_path,
+                                 "import PIL.features; print(json.dumps(PIL.features.check('avif')))")
+    assert pillow is True  # the packaged Pillow (manylinux, cp312) loads and encodes AVIF
 
     # The generated config names this environment's buckets and domain, not the repository's.
     config = json.loads(zipfile.ZipFile(io.BytesIO(edge_world.package("image_optimizer"))).read("edge_config.json"))
