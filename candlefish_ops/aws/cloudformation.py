@@ -129,6 +129,12 @@ class CloudFormation:
         return ChangeSetResult(answer["ChangeSetId"], answer["Status"], answer.get("StatusReason", ""),
                                tuple(changes))
 
+    def template_body(self, stack_name: str) -> str | None:
+        """The template the stack was last deployed with, as submitted (None when not a text body)."""
+        with aws_errors(f"reading the template of {stack_name}"):
+            body = self._client.get_template(StackName=stack_name, TemplateStage="Original")["TemplateBody"]
+        return body if isinstance(body, str) else None  # botocore parses JSON bodies into dicts
+
     def execute_change_set(self, change_set_id: str) -> None:
         with aws_errors(f"executing change set {change_set_id}"):
             self._client.execute_change_set(ChangeSetName=change_set_id)

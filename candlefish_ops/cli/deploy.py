@@ -22,6 +22,7 @@ def deploy(
     recreate_failed: bool = typer.Option(False, "--recreate-failed",
                                          help="Delete and recreate stacks left in ROLLBACK_COMPLETE."),
     timeout: int = typer.Option(1800, "--timeout", min=1, help="Longest wait for one stack, in seconds."),
+    force: bool = typer.Option(False, "--force", help="Create a change set even for stacks that match what is deployed."),
 ) -> None:
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.planner import plan_deploy
@@ -37,7 +38,7 @@ def deploy(
     with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
                             parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
-                            release_options={"local": app.emulated})
+                            release_options={"local": app.emulated}, force=force)
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
     document = {**report.to_dict(), "not_emulated": not_emulated} if app.local else report.to_dict()
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))

@@ -121,7 +121,7 @@ class SilentHooks:
 class DeployExecutor:
     def __init__(self, session, environment: Environment, hooks: DeployHooks, *, assume_yes: bool,
                  parallel: int = 4, recreate_failed: bool = False, wait_timeout: float = 1800,
-                 artifacts: Callable[[StackTarget], str] | None = None, release=None,
+                 artifacts: Callable[[StackTarget], str] | None = None, release=None, force: bool = False,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._session = session
         self._environment = environment
@@ -132,6 +132,7 @@ class DeployExecutor:
         self._wait_timeout = wait_timeout
         self._artifacts = artifacts
         self._release = release
+        self._force = force
         self._real_sleep = sleep
         self._cancel = threading.Event()
         self._clients: dict[str, CloudFormation] = {}
@@ -250,6 +251,8 @@ class DeployExecutor:
             result.result, result.message = "planned", str(missing)
             self._hooks.state(target, "PLANNED", str(missing))
             return Prepared(target, result, stack=stack)
+        if stack is not None and not self._force and self._same_as_deployed(cfn, target, stack, parameters):
+            return self._unchanged(cfn, target, result, stack, None)
         self._hooks.state(target, "CHANGE SET")
         change_set = self._create_change_set(cfn, target, kind, parameters)
         if change_set is None or change_set.empty:
@@ -260,6 +263,15 @@ class DeployExecutor:
         result.changes = change_set.changes
         self._hooks.state(target, "REVIEW", f"{len(change_set.changes)} change(s)")
         return Prepared(target, result, change_set.change_set_id, kind, stack)
+
+    def _same_as_deployed(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo,
+                          parameters: dict[str, str]) -> bool:
+        """A no-op costs DescribeStacks + GetTemplate instead of a change set's four calls (--force: never)."""
+        from candlefish_ops.deploy.planner import matches_deployed
+
+        if stack.parameters != {**dict(target.template.defaults), **parameters} or stack.tags != dict(target.tags):
+            return False  # no need to read the template
+        return matches_deployed(target, cfn.template_body(target.stack_name), stack.parameters, stack.tags, parameters)
 
     def _unchanged(self, cfn, target, result, stack, change_set: ChangeSetResult | None) -> Prepared:
         if change_set is not None:

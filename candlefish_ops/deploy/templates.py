@@ -22,6 +22,7 @@ class TemplateInfo:
     optional_parameters: frozenset[str]
     outputs: frozenset[str]
     resource_types: frozenset[str]
+    defaults: tuple[tuple[str, str], ...] = ()  # parameter -> Default, as CloudFormation reports it
 
     @property
     def size(self) -> int:
@@ -60,7 +61,17 @@ def load_template(path: Path) -> TemplateInfo:
         optional_parameters=frozenset(k for k, v in parameters.items() if "Default" in (v or {})),
         outputs=frozenset((document.get("Outputs") or {}).keys()),
         resource_types=frozenset(str(r.get("Type")) for r in document["Resources"].values() if isinstance(r, dict)),
+        defaults=tuple(sorted((k, _as_reported(v["Default"])) for k, v in parameters.items() if "Default" in (v or {}))),
     )
+
+
+def _as_reported(value) -> str:
+    """A parameter default the way DescribeStacks shows the value (lists comma-joined)."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def _parse(body: str, path: Path):

@@ -10,6 +10,9 @@ moto 5.2.5 gaps closed here (see shared/reference/moto-5.2.5.md):
   so, transitively, are resources that refer to a changed one (AWS re-evaluates them; a replaced
   AWS::Lambda::Version moves the distribution's association in the same change set);
 - per-resource events are missing: executing a change set records one event per changed resource;
+- DescribeStacks shows a list parameter as a Python list's repr ("['a', 'b']") and masks NoEcho parameters
+  by comparing values with key names: AWS shows "a,b" and masks by key ("****"); candlefish's no-op
+  check compares these values, so they are shown as AWS does;
 - UpdateTerminationProtection is not implemented, and a protected stack can be deleted: both fixed;
 - ListChangeSets ignores StackName, and executed change sets linger: AWS lists a stack's own change sets
   and removes them all once one is executed;
@@ -25,12 +28,13 @@ _log = logging.getLogger(__name__)
 
 
 def install() -> None:
-    from moto.cloudformation.models import ChangeSet, CloudFormationBackend
+    from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
     from moto.cloudformation.responses import CloudFormationResponse
 
     from moto.cloudformation import parsing
 
     ChangeSet.diff = _diff_with_parameters
+    Stack.parameter_list = property(_parameter_list)
     if not getattr(parsing.ResourceMap.build_resource_diff, "_candlefish", False):
         parsing.ResourceMap.build_resource_diff = _with_dependents(parsing.ResourceMap.build_resource_diff)
     _parse_templates_fast()
@@ -43,6 +47,14 @@ def install() -> None:
     CloudFormationBackend.delete_stack = _guard_termination_protection(original_delete)
     CloudFormationResponse.update_termination_protection = _update_termination_protection
     CloudFormationResponse.list_change_sets = _list_change_sets
+
+
+def _parameter_list(self) -> list[dict]:
+    resource_map = self.resource_map
+    hidden = set(getattr(resource_map, "no_echo_parameter_keys", ()) or ())
+    return [{"ParameterKey": key,
+             "ParameterValue": "****" if key in hidden else ",".join(map(str, value)) if isinstance(value, list) else value}
+            for key, value in resource_map.resolved_parameters.items()]
 
 
 def _find_change_set(backend, change_set_name: str):
