@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,19 @@ class AppContext:
     @property
     def json(self) -> bool:
         return self.output == "json"
+
+    @property
+    def targets_emulator(self) -> bool:
+        """True under --local, or when AWS_ENDPOINT_URL points at an emulator on this machine (loopback)."""
+        return self.local or is_loopback_endpoint(os.environ.get("AWS_ENDPOINT_URL"))
+
+    def protected(self, environment) -> bool:
+        """Whether changes to `environment` need a confirmation (or --yes): a protected environment on
+        AWS does; the same environment in an emulator on this machine does not, unless
+        CANDLEFISH_CONFIRM_LOCAL=1 asks to rehearse the confirmations there."""
+        if not environment.protected:
+            return False
+        return not self.targets_emulator or os.environ.get("CANDLEFISH_CONFIRM_LOCAL") == "1"
 
     def environment(self, name: str):
         """The validated config of environment `name` (loaded once)."""
@@ -78,6 +92,25 @@ class AppContext:
             self._emulator.stop()
             self._emulator = None
             restore_sdk_environment(self._saved_env)
+
+
+def is_loopback_endpoint(url: str | None) -> bool:
+    """Whether an endpoint URL names this machine (localhost, 127.0.0.0/8, ::1): an emulator, not AWS."""
+    if not url:
+        return False
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url if "://" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def require(condition: bool, message: str) -> None:

@@ -77,12 +77,38 @@ def emit(data: Any, output: str, render_table: Callable[[Any], None]) -> None:
         render_table(data)
 
 
+def _require_interactive(question: str) -> None:
+    if not sys.stdin.isatty():
+        raise Aborted(f"{question.rstrip('?')}: refusing without --yes in a non-interactive run")
+
+
+def confirm_all_or_each(question: str, assume_yes: bool) -> str:
+    """Ask `question [y]es / [n]o / [e]ach batch`: "all" for yes, "each" to be asked again per batch;
+    no (or end of input) raises Aborted. `--yes` answers "all"; a non-interactive run without it refuses."""
+    if assume_yes:
+        return "all"
+    _require_interactive(question)
+    import typer
+
+    answers = {"y": "all", "yes": "all", "e": "each", "each": "each", "n": "", "no": ""}
+    answer = None
+    while answer is None:
+        try:
+            typed = typer.prompt(f"{question} [y]es / [n]o / [e]ach batch", default="n", show_default=False,
+                                 err=True)
+        except typer.Abort:  # end of input or Ctrl-C at the prompt
+            typed = "n"
+        answer = answers.get(typed.strip().lower())
+    if not answer:
+        raise Aborted("cancelled; nothing was changed")
+    return answer
+
+
 def confirm(question: str, assume_yes: bool) -> None:
     """Ask before a change; `--yes` skips it, and a non-interactive run without `--yes` refuses."""
     if assume_yes:
         return
-    if not sys.stdin.isatty():
-        raise Aborted(f"{question.rstrip('?')}: refusing without --yes in a non-interactive run")
+    _require_interactive(question)
     import typer
 
     try:

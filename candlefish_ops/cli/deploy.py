@@ -30,7 +30,7 @@ def deploy(
 
     app = app_context(ctx)
     environment = app.environment(env)
-    deploy_plan = plan_deploy(environment, only, execute=not plan)
+    deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
     session = app.session(environment.region)
     if not app.local:
         check_account(session, environment)

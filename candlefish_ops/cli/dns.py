@@ -46,7 +46,7 @@ def update(
     asked = []
 
     def confirm(current_plan) -> None:
-        if dns.environment.protected or asked:
+        if app_ctx.protected(dns.environment) or asked:
             ui.confirm(f"Apply these DNS changes to {env} ({report.summary(current_plan)})?", app_ctx.yes)
         asked.append(True)
 
@@ -107,7 +107,7 @@ def canary(
         _table(f"canary {canary_plan.name}", ["Action", "Record", "Before", "After"], rows)
     change_id = None
     if rows and not plan:
-        if dns.environment.protected:
+        if app_ctx.protected(dns.environment):
             ui.confirm(f"Move the canary of {env}?", app_ctx.yes)
         change_id = service.apply_canary(dns, canary_plan, timeout)
     data = {"environment": env, "record": canary_plan.name,

@@ -54,7 +54,7 @@ def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm
 
         return _render(app_ctx.output, WafResult(plan, ()), planned=True)
     threshold = environment.waf.confirm_threshold
-    if confirm and environment.protected and plan.size > threshold:
+    if confirm and app_ctx.protected(environment) and plan.size > threshold:
         ui.confirm(f"{plan.action}: change {plan.size} entries in {environment.name} "
                    f"(more than waf.confirm_threshold={threshold})?", app_ctx.yes)
     _render(app_ctx.output, manager.execute(plan))

@@ -45,8 +45,10 @@ class DeployPlan:
         return [target for batch in self.batches for target in batch]
 
 
-def plan_deploy(environment: Environment, only: Sequence[str] = (), execute: bool = True) -> DeployPlan:
-    """Batches of targets: a batch's stacks depend only on stacks of earlier batches (or deployed ones)."""
+def plan_deploy(environment: Environment, only: Sequence[str] = (), execute: bool = True,
+                protected: bool | None = None) -> DeployPlan:
+    """Batches of targets: a batch's stacks depend only on stacks of earlier batches (or deployed ones).
+    `protected` (default: the environment's) says whether executing needs a confirmation."""
     unknown = [key for key in only if key not in environment.stacks]
     if unknown:
         raise ValidationError(f"--only: unknown stack {', '.join(map(repr, unknown))} "
@@ -58,7 +60,8 @@ def plan_deploy(environment: Environment, only: Sequence[str] = (), execute: boo
                  for target in _targets(environment, environment.stacks[key])]
         if batch:
             batches.append(tuple(batch))
-    return DeployPlan(environment.name, tuple(batches), execute, environment.protected)
+    protected = environment.protected if protected is None else protected
+    return DeployPlan(environment.name, tuple(batches), execute, protected)
 
 
 def with_dependencies(environment: Environment, keys: Sequence[str]) -> list[str]:

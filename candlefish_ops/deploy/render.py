@@ -83,9 +83,17 @@ class DeployView:
                 elif item.result.result == "unchanged":
                     ui.out(f"[bold]{item.target.label}[/bold]: no changes")
 
-    def confirm(self, question: str) -> None:
+    def confirm(self, question: str, still_to_come: Sequence[str]) -> str:
+        """One question for the deploy: the stacks of later batches are listed (their diffs need this
+        batch's outputs, so they are shown as their batch runs); "each" asks again per batch."""
         with self._paused():
-            ui.confirm(question, self._assume_yes)
+            if not still_to_come:
+                ui.confirm(question, self._assume_yes)
+                return "all"
+            if not self._assume_yes:
+                ui.info(f"still to come after this batch ({len(still_to_come)} stack(s); their diffs show as "
+                        f"they run): {_escape(', '.join(still_to_come))}")
+            return ui.confirm_all_or_each(question, self._assume_yes)
 
     # -- drawing -------------------------------------------------------------------------------------
 
