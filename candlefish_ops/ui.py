@@ -9,10 +9,18 @@ from typing import Any, Callable, Iterable, Sequence
 from candlefish_ops.errors import Aborted
 
 
+# Where the output is not a terminal (a pipe, a file, CI's log) nothing is cut to fit: tables are laid
+# out on a line this wide, i.e. as wide as their content.
+PIPE_WIDTH = 100_000
+
+
 def _console(stderr: bool = False, soft_wrap: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
+    return console
 
 
 def out(text: str = "") -> None:

@@ -27,10 +27,10 @@ DRY_RUN = typer.Option(False, "--dry-run", "--plan", help="Validate and show the
 SET_OPTION = typer.Option(SetKind.block, "--set", help="block or allow.")
 
 
-def _manager(ctx: typer.Context, env: str):
+def _manager(ctx: typer.Context, env: str, csv: bool = False):
     from candlefish_ops.waf.service import WafManager
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, csv=csv)
     environment = app_ctx.environment(env)
     session = app_ctx.session_for(environment, (environment.waf.security_stack,))
     return app_ctx, environment, WafManager(session, environment)
@@ -128,7 +128,7 @@ def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_
     (`--output json`: the same document as `waf list`)."""
     from candlefish_ops.waf.files import export_csv
 
-    app_ctx, environment, manager = _manager(ctx, env)
+    app_ctx, environment, manager = _manager(ctx, env, csv=True)  # CSV is what export writes
     entries, repairs = manager.entries([set_kind.value])
     _report_reconciled(repairs)
     if app_ctx.json and file is None:
