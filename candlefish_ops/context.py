@@ -63,13 +63,16 @@ class AppContext:
     def session_for(self, environment, needs: tuple[str, ...] = ()):
         """The session for commands that need the environment's stacks. Under --local the fresh
         emulator has none, so the stacks in `needs` (default: all) and their dependencies are first
-        deployed into it, and emulated data seeded."""
-        session = self.session(environment.region)
-        if self.local and environment.name not in self._bootstrapped:
-            from candlefish_ops.local.bootstrap import bootstrap_environment
+        deployed into it, and emulated data seeded. Templates and parameters are checked before the
+        emulator starts, so a config error costs no emulator deploy."""
+        if not self.local or environment.name in self._bootstrapped:
+            return self.session(environment.region)
+        from candlefish_ops.local.bootstrap import bootstrap_environment, bootstrap_plan
 
-            bootstrap_environment(session, self.emulator_endpoint, environment, needs)
-            self._bootstrapped.add(environment.name)
+        plan = bootstrap_plan(environment, needs)
+        session = self.session(environment.region)
+        bootstrap_environment(session, self.emulator_endpoint, environment, plan=plan)
+        self._bootstrapped.add(environment.name)
         return session
 
     @property

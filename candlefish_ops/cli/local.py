@@ -22,8 +22,11 @@ def serve(
 
     from candlefish_ops.local.emulator import Emulator, point_sdk_at
 
+    from candlefish_ops.local.bootstrap import bootstrap_plan
+
     app = app_context(ctx)
     environment = app.environment(deploy) if deploy else None  # validated before anything starts
+    plan = bootstrap_plan(environment) if environment else None  # templates too
     emulator = Emulator(port=port)
     endpoint = emulator.start()
     if environment is not None:
@@ -31,7 +34,7 @@ def serve(
         from candlefish_ops.local.bootstrap import bootstrap_environment
 
         point_sdk_at(endpoint, environment.region)
-        bootstrap_environment(new_session(environment.region), endpoint, environment)
+        bootstrap_environment(new_session(environment.region), endpoint, environment, plan=plan)
     ui.out(f"emulator listening on {endpoint}")
     ui.info(f"in another shell: export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=local "
             "AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1; then run candlefish as usual. Ctrl-C stops.")
