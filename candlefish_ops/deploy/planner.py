@@ -76,11 +76,20 @@ def with_dependencies(environment: Environment, keys: Sequence[str]) -> list[str
 
 
 def _targets(environment: Environment, stack: StackConfig) -> list[StackTarget]:
-    template = load_template(stack.template)
+    template = _template(environment, stack)
     _check_parameters(environment, stack, template)
     return [StackTarget(stack.key, region, stack.stack_name, template, stack.parameters,
                         environment.stack_tags(stack), stack.termination_protection, stack.depends_on)
             for region in stack.regions]
+
+
+def _template(environment: Environment, stack: StackConfig) -> TemplateInfo:
+    """The stack's template; a missing one names where it was looked for and the keys that set that."""
+    if not stack.template.is_file():
+        raise ConfigError(f"{environment.file}: stacks.{stack.key}.template: no template at {stack.template} "
+                          f"(looked in templates_dir {environment.templates_dir}; set templates_dir in "
+                          f"{environment.file.name}, relative to it, default ../templates)")
+    return load_template(stack.template)
 
 
 def _check_parameters(environment: Environment, stack: StackConfig, template: TemplateInfo) -> None:
@@ -97,7 +106,7 @@ def _check_parameters(environment: Environment, stack: StackConfig, template: Te
 
 
 def _check_output_exists(environment: Environment, ref: OutputRef, where: str) -> None:
-    source = load_template(environment.stacks[ref.stack].template)
+    source = _template(environment, environment.stacks[ref.stack])
     if ref.output not in source.outputs:
         raise ConfigError(f"{where}: {ref}: template {source.path.name} has no output {ref.output!r} "
                           f"(it has: {', '.join(sorted(source.outputs)) or 'none'})")
