@@ -26,7 +26,7 @@ from botocore.exceptions import (
     UnauthorizedSSOTokenError,
 )
 
-from candlefish_ops.errors import AwsError, ConflictError, CredentialsError, NotFoundError
+from candlefish_ops.errors import AwsError, AwsSetupError, ConflictError, CredentialsError, NotFoundError
 
 # Adaptive mode: client-side rate limiting on throttling. The attempt count follows the standard chain
 # (AWS_MAX_ATTEMPTS, the config file), so operators and tests can tune it. A fresh Config per client:
@@ -50,7 +50,7 @@ def client(session: boto3.Session, service: str, region: str | None = None):
         try:
             return session.client(service, region_name=region, config=retry_config())
         except ValueError as error:  # botocore's answer to a setting it cannot use
-            raise AwsError(f"setting up the {service} client: {error}; {_value_fix(error)}") from error
+            raise AwsSetupError(f"setting up the {service} client: {error}; {_value_fix(error)}") from error
 
 
 def _value_fix(error: ValueError) -> str:
@@ -72,7 +72,7 @@ def translate(error: Exception, action: str) -> Exception:
         return CredentialsError(f"{action}: no usable AWS credentials ({error}); set AWS_PROFILE or run "
                                 "`aws sso login`, or use --local for the embedded emulator")
     if isinstance(error, NoRegionError):
-        return AwsError(f"{action}: no AWS region configured; set AWS_REGION (e.g. export AWS_REGION=us-east-1) "
+        return AwsSetupError(f"{action}: no AWS region configured; set AWS_REGION (e.g. export AWS_REGION=us-east-1) "
                         "or `region` in the environment file")
     if isinstance(error, EndpointConnectionError):
         return AwsError(f"{action}: cannot reach AWS at {error.kwargs.get('endpoint_url')}; check the network "
@@ -86,19 +86,19 @@ def _configuration_error(error: Exception, action: str) -> Exception | None:
     """The local AWS setup is wrong (profile, SSO session, config file): say what to run."""
     if isinstance(error, ProfileNotFound):
         profile = error.kwargs.get("profile", "")
-        return CredentialsError(f"{action}: AWS profile {profile!r} (AWS_PROFILE) is not in ~/.aws/config; "
+        return AwsSetupError(f"{action}: AWS profile {profile!r} (AWS_PROFILE) is not in ~/.aws/config; "
                                 "`aws configure list-profiles` lists the profiles, `aws configure sso --profile "
                                 f"{profile}` adds it, or unset AWS_PROFILE")
     if isinstance(error, (SSOTokenLoadError, UnauthorizedSSOTokenError, SSOError, TokenRetrievalError)):
         profile = os.environ.get("AWS_PROFILE")
         login = f"aws sso login --profile {profile}" if profile else "aws sso login"
-        return CredentialsError(f"{action}: the AWS SSO session has expired or was never started; "
+        return AwsSetupError(f"{action}: the AWS SSO session has expired or was never started; "
                                 f"run `{login}` and retry")
     if isinstance(error, ConfigParseError):
-        return CredentialsError(f"{action}: cannot parse the AWS config file {error.kwargs.get('path', '')}; "
+        return AwsSetupError(f"{action}: cannot parse the AWS config file {error.kwargs.get('path', '')}; "
                                 "fix its syntax (AWS_CONFIG_FILE names another file)")
     if isinstance(error, InvalidConfigError):
-        return CredentialsError(f"{action}: the AWS configuration is invalid ({error}); fix ~/.aws/config "
+        return AwsSetupError(f"{action}: the AWS configuration is invalid ({error}); fix ~/.aws/config "
                                 "or the AWS_* environment variables")
     return None
 

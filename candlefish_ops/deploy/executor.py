@@ -18,7 +18,7 @@ from typing import Callable, Protocol, Sequence
 from candlefish_ops.aws.cloudformation import ChangeSetResult, CloudFormation, ResourceChange, StackEvent, StackInfo
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy.planner import DeployPlan, StackTarget, reference_region
-from candlefish_ops.errors import CandlefishError, CredentialsError
+from candlefish_ops.errors import Aborted, CandlefishError, CredentialsError
 
 SUCCESS_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
 UPDATABLE_STATES = SUCCESS_STATES | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
@@ -205,9 +205,13 @@ class DeployExecutor:
         question = f"{plan.environment} (batch {number}/{len(plan.batches)}): execute change sets for {names}"
         try:
             answer = self._hooks.confirm(question + (" and the later batches?" if later else "?"), later)
-        except BaseException:
+        except BaseException as stop:
             for item in pending:
                 self._discard(item, "cancelled")
+            if isinstance(stop, Aborted) and number > 1:
+                done = "batch 1 was" if number == 2 else f"batches 1-{number - 1} were"
+                raise Aborted(f"cancelled before batch {number}/{len(plan.batches)}: {done} deployed, nothing "
+                              f"after; rerun `candlefish deploy {plan.environment}` to continue") from None
             raise
         self._approved_all = answer != "each"
 

@@ -36,12 +36,15 @@ def aws_home(tmp_path, monkeypatch):
 
 
 def one_line_error(result, *expected: str) -> str:
+    """Exit 1 and one error line, last on stderr (a deploy's progress lines may come before it)."""
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "internal error" not in result.stderr
-    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if line.startswith("error: ")] == lines[-1:], result.stderr
+    assert not [line for line in lines if "FAILED" in line or "SKIPPED" in line], result.stderr
     for text in expected:
-        assert text in result.stderr
-    return result.stderr
+        assert text in lines[-1]
+    return lines[-1]
 
 
 def test_missing_profile(cli, aws_home, monkeypatch):
@@ -56,6 +59,7 @@ def test_expired_or_missing_sso_session(cli, aws_home, monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "sso")
     result = cli("status", "production", "--config-dir", CONFIG)
     one_line_error(result, "SSO session has expired or was never started", "aws sso login --profile sso")
+    one_line_error(cli("deploy", "production", "--config-dir", CONFIG), "aws sso login --profile sso")
 
 
 def test_unparsable_aws_config(cli, aws_home, monkeypatch):
@@ -75,6 +79,8 @@ def test_bad_sdk_settings(cli, aws_home, monkeypatch, variable, value, expected)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv(variable, value)
     one_line_error(cli("status", "production", "--config-dir", CONFIG), expected)
+    if "reach" not in expected:  # a setup error stops a deploy at once (not one failure per stack)
+        one_line_error(cli("deploy", "staging", "--plan", "--config-dir", CONFIG), expected)
 
 
 def test_no_credentials(cli, aws_home):

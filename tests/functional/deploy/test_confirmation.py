@@ -88,3 +88,20 @@ def test_rehearsal_variable_makes_the_emulator_ask_as_aws_would(aws, cli, projec
     assert result.exit_code == 1
     assert "batch 1/3" in result.stderr and "refusing without --yes in a non-interactive run" in result.stderr
     assert live_stacks(aws) == []
+
+
+class EachThenNo(AnsweringHooks):
+    def confirm(self, question, still_to_come):
+        self.questions.append((question, list(still_to_come)))
+        if len(self.questions) == 2:
+            raise Aborted("cancelled; nothing was changed")
+        return "each"
+
+
+def test_no_at_a_later_batch_says_what_was_deployed(aws, project):
+    environment = load_environment(project.config_dir, "production")
+    executor = DeployExecutor(boto3.Session(region_name="us-east-1"), environment, EachThenNo("each"),
+                              assume_yes=False)
+    with pytest.raises(Aborted, match=r"cancelled before batch 2/3: batch 1 was deployed, nothing after"):
+        executor.run(plan_deploy(environment, protected=True))
+    assert live_stacks(aws) == ["fixture-production-base"] and live_stacks(aws, "eu-west-1") == []
