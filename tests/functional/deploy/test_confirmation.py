@@ -105,3 +105,60 @@ def test_no_at_a_later_batch_says_what_was_deployed(aws, project):
     with pytest.raises(Aborted, match=r"cancelled before batch 2/3: batch 1 was deployed, nothing after"):
         executor.run(plan_deploy(environment, protected=True))
     assert live_stacks(aws) == ["fixture-production-base"] and live_stacks(aws, "eu-west-1") == []
+
+
+def run_in_terminal(args, answers: list[bytes], timeout: float = 90) -> tuple[int, str, int]:
+    """Run the real `candlefish` with stdin, stdout and stderr on a pseudo-terminal (live table, prompts),
+    typing the next answer at each question; returns exit code, screen text, number of questions."""
+    import os
+    import re
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = os.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "candlefish_ops", *map(str, args)], stdin=slave,
+                               stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    output, questions, deadline = b"", 0, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            try:
+                chunk = os.read(master, 65536) if ready else b""
+            except OSError:  # the terminal closed: the process is done
+                break
+            output += chunk
+            if len(re.findall(rb"\? (?:\[y\]es / \[n\]o / \[e\]ach batch|\[y/N\]): ", output)) > questions:
+                questions += 1
+                os.write(master, answers.pop(0) if answers else b"n\n")
+            if not ready and process.poll() is not None:
+                break
+        else:
+            process.kill()
+    finally:
+        os.close(master)
+    return process.wait(timeout=10), output.decode("utf-8", "replace"), questions
+
+
+def test_a_terminal_is_asked_once_and_the_deploy_runs_every_batch(aws, project, monkeypatch):
+    monkeypatch.setenv("CANDLEFISH_CONFIRM_LOCAL", "1")  # the emulator is on loopback: ask as on AWS
+    code, screen, questions = run_in_terminal(["deploy", "production", "--config-dir", project.config_dir],
+                                              [b"y\n"])
+    assert code == 0, screen
+    assert questions == 1 and screen.count("execute change sets") == 1      # was 3 here, 5 for production
+    assert "[y]es / [n]o / [e]ach batch" in screen
+    assert "still to come after this batch (3 stack(s)" in screen
+    assert screen.index("+ Assets (AWS::S3::Bucket)") < screen.index("[e]ach batch")  # the first diff, first
+    assert sorted(live_stacks(aws)) == ["fixture-production-app", "fixture-production-base",
+                                        "fixture-production-edge"]
+
+
+def test_a_terminal_answering_each_is_asked_per_batch(aws, project, monkeypatch):
+    monkeypatch.setenv("CANDLEFISH_CONFIRM_LOCAL", "1")
+    code, screen, questions = run_in_terminal(["deploy", "production", "--config-dir", project.config_dir],
+                                              [b"e\n", b"e\n", b"y\n"])
+    assert code == 0, screen
+    assert questions == 3 and screen.count("[e]ach batch") == 2  # the last batch: a plain y/N
+    assert len(live_stacks(aws)) == 3
