@@ -13,7 +13,7 @@ app = typer.Typer(help="The embedded AWS emulator (moto).", no_args_is_help=True
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    port: int = typer.Option(4566, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    port: int = typer.Option(4566, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0 picks a free one)."),
     deploy: str = typer.Option(None, "--deploy", metavar="ENV",
                                help="Deploy ENV into the emulator and seed emulated bills and metrics first."),
 ) -> None:
