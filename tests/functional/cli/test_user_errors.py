@@ -54,9 +54,20 @@ def test_missing_profile(cli, aws_home, monkeypatch):
                    "aws configure sso --profile candlefish-prod")
 
 
-def test_expired_or_missing_sso_session(cli, aws_home, monkeypatch):
+@pytest.mark.parametrize("token", ["expired", "never logged in"])
+def test_expired_or_missing_sso_session(cli, aws_home, monkeypatch, token):
+    import hashlib
+    import json
+
     (aws_home / "aws-config").write_text(SSO_PROFILE)
+    monkeypatch.setenv("HOME", str(aws_home))            # botocore's token cache: ~/.aws/sso/cache
     monkeypatch.setenv("AWS_PROFILE", "sso")
+    if token == "expired":
+        cache = aws_home / ".aws" / "sso" / "cache"
+        cache.mkdir(parents=True)
+        (cache / f"{hashlib.sha1(b'corp').hexdigest()}.json").write_text(json.dumps({
+            "startUrl": "https://example.awsapps.com/start", "region": "us-east-1", "accessToken": "x",
+            "expiresAt": "2020-01-01T00:00:00Z"}))
     result = cli("status", "production", "--config-dir", CONFIG)
     one_line_error(result, "SSO session has expired or was never started", "aws sso login --profile sso")
     one_line_error(cli("deploy", "production", "--config-dir", CONFIG), "aws sso login --profile sso")
