@@ -48,7 +48,8 @@ def test_bad_arguments_are_refused_before_the_emulator_starts(cli, args, expecte
 
 @pytest.mark.parametrize("command", [("status", "production"), ("waf", "list", "production"),
                                      ("dns", "status", "production"), ("cdn", "invalidations", "production"),
-                                     ("report", "health", "production"), ("local", "demo", "production")],
+                                     ("report", "health", "production"), ("local", "demo", "production"),
+                                     ("local", "serve", "--port", "0", "--deploy", "production")],
                          ids=lambda c: " ".join(c[:2]))
 def test_a_missing_template_is_reported_before_the_emulator_starts(cli, tmp_path, command):
     config = tmp_path / "config"
@@ -58,3 +59,4 @@ def test_a_missing_template_is_reported_before_the_emulator_starts(cli, tmp_path
     started = time.monotonic()
     result = cli(*command, "--local", "--config-dir", config)
     refused_before_the_emulator(result, started, "security.yaml")
+    assert "emulator listening" not in result.stdout

@@ -42,6 +42,7 @@ def strings(value, keys: set[str]) -> set[str]:
 
 
 # command, JSON keys whose every value must appear in full in the table
+PLAN_TABLES = [(("dns", "update", "production", "--plan"), {"what", "after"})]
 TABLES = [
     (("status", "production"), {"stack_name", "status"}),
     (("report", "costs", "production"), {"service", "name"}),
@@ -56,9 +57,15 @@ def test_every_table_keeps_its_full_values_when_piped(production, cli, tmp_path,
     monkeypatch.setenv("CANDLEFISH_CACHE_DIR", str(tmp_path / "cache"))
     config = ("--config-dir", CONFIG)
     assert cli("waf", "block-ip", "production", "203.0.113.7", "--reason", LONG_REASON, *config).exit_code == 0
+    check_tables(cli, PLAN_TABLES, config)
     assert cli("dns", "update", "production", *config).exit_code == 0
     assert cli("cdn", "invalidate", "production", "/index.html", *config).exit_code == 0
-    for command, keys in TABLES:
+    check_tables(cli, TABLES, config)
+    assert LONG_REASON in cli("waf", "list", "production", *config).stdout
+
+
+def check_tables(cli, tables, config) -> None:
+    for command, keys in tables:
         table = cli(*command, *config)
         document = cli(*command, *config, "-o", "json").json()
         values = strings(document, keys)
@@ -66,7 +73,6 @@ def test_every_table_keeps_its_full_values_when_piped(production, cli, tmp_path,
         missing = sorted(value for value in values if value not in table.stdout)
         assert not missing, (command, missing, table.stdout)
         assert "…" not in table.stdout, command
-    assert LONG_REASON in cli("waf", "list", "production", *config).stdout
 
 
 def test_the_deploy_summary_keeps_its_outputs_when_piped(aws, cli, monkeypatch):
