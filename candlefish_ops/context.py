@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,19 @@ class AppContext:
     def json(self) -> bool:
         return self.output == "json"
 
+    @property
+    def targets_emulator(self) -> bool:
+        """True under --local, or when AWS_ENDPOINT_URL points at an emulator on this machine (loopback)."""
+        return self.local or is_loopback_endpoint(os.environ.get("AWS_ENDPOINT_URL"))
+
+    def protected(self, environment) -> bool:
+        """Whether changes to `environment` need a confirmation (or --yes): a protected environment on
+        AWS does; the same environment in an emulator on this machine does not, unless
+        CANDLEFISH_CONFIRM_LOCAL=1 asks to rehearse the confirmations there."""
+        if not environment.protected:
+            return False
+        return not self.targets_emulator or os.environ.get("CANDLEFISH_CONFIRM_LOCAL") == "1"
+
     def environment(self, name: str):
         """The validated config of environment `name` (loaded once)."""
         if name not in self._environments:
@@ -49,25 +63,17 @@ class AppContext:
     def session_for(self, environment, needs: tuple[str, ...] = ()):
         """The session for commands that need the environment's stacks. Under --local the fresh
         emulator has none, so the stacks in `needs` (default: all) and their dependencies are first
-        deployed into it, and emulated data seeded."""
+        deployed into it, and emulated data seeded. Templates and parameters are checked before the
+        emulator starts, so a config error costs no emulator deploy."""
+        if not self.local or environment.name in self._bootstrapped:
+            return self.session(environment.region)
+        from candlefish_ops.local.bootstrap import bootstrap_environment, bootstrap_plan
+
+        plan = bootstrap_plan(environment, needs)
         session = self.session(environment.region)
-        if self.local and environment.name not in self._bootstrapped:
-            from candlefish_ops.local.bootstrap import bootstrap_environment
-
-            bootstrap_environment(session, self.emulator_endpoint, environment, needs)
-            self._bootstrapped.add(environment.name)
+        bootstrap_environment(session, self.emulator_endpoint, environment, plan=plan)
+        self._bootstrapped.add(environment.name)
         return session
-
-    @property
-    def emulated(self) -> bool:
-        """True when this command talks to a local emulator (--local, or AWS_ENDPOINT_URL on loopback)."""
-        if self.local:
-            return True
-        import os
-        from urllib.parse import urlparse
-
-        host = urlparse(os.environ.get("AWS_ENDPOINT_URL", "")).hostname or ""
-        return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
     @property
     def emulator_endpoint(self) -> str | None:
@@ -89,6 +95,25 @@ class AppContext:
             self._emulator.stop()
             self._emulator = None
             restore_sdk_environment(self._saved_env)
+
+
+def is_loopback_endpoint(url: str | None) -> bool:
+    """Whether an endpoint URL names this machine (localhost, 127.0.0.0/8, ::1): an emulator, not AWS."""
+    if not url:
+        return False
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url if "://" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def require(condition: bool, message: str) -> None:

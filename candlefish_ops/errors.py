@@ -22,6 +22,11 @@ class CredentialsError(CandlefishError):
     """AWS credentials are missing, expired or rejected."""
 
 
+class AwsSetupError(CredentialsError):
+    """The AWS setup on this machine is unusable (profile, SSO session, config file, endpoint URL,
+    region, retry settings): nothing can run, so a deploy stops at once instead of failing stack by stack."""
+
+
 class AwsError(CandlefishError):
     """An AWS call failed in a way candlefish cannot recover from."""
 

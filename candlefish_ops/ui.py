@@ -9,10 +9,18 @@ from typing import Any, Callable, Iterable, Sequence
 from candlefish_ops.errors import Aborted
 
 
+# Where the output is not a terminal (a pipe, a file, CI's log) nothing is cut to fit: tables are laid
+# out on a line this wide, i.e. as wide as their content.
+PIPE_WIDTH = 100_000
+
+
 def _console(stderr: bool = False, soft_wrap: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
+    return console
 
 
 def out(text: str = "") -> None:
@@ -77,12 +85,38 @@ def emit(data: Any, output: str, render_table: Callable[[Any], None]) -> None:
         render_table(data)
 
 
+def _require_interactive(question: str) -> None:
+    if not sys.stdin.isatty():
+        raise Aborted(f"{question.rstrip('?')}: refusing without --yes in a non-interactive run")
+
+
+def confirm_all_or_each(question: str, assume_yes: bool) -> str:
+    """Ask `question [y]es / [n]o / [e]ach batch`: "all" for yes, "each" to be asked again per batch;
+    no (or end of input) raises Aborted. `--yes` answers "all"; a non-interactive run without it refuses."""
+    if assume_yes:
+        return "all"
+    _require_interactive(question)
+    import typer
+
+    answers = {"y": "all", "yes": "all", "e": "each", "each": "each", "n": "", "no": ""}
+    answer = None
+    while answer is None:
+        try:
+            typed = typer.prompt(f"{question} [y]es / [n]o / [e]ach batch", default="n", show_default=False,
+                                 err=True)
+        except typer.Abort:  # end of input or Ctrl-C at the prompt
+            typed = "n"
+        answer = answers.get(typed.strip().lower())
+    if not answer:
+        raise Aborted("cancelled; nothing was changed")
+    return answer
+
+
 def confirm(question: str, assume_yes: bool) -> None:
     """Ask before a change; `--yes` skips it, and a non-interactive run without `--yes` refuses."""
     if assume_yes:
         return
-    if not sys.stdin.isatty():
-        raise Aborted(f"{question.rstrip('?')}: refusing without --yes in a non-interactive run")
+    _require_interactive(question)
     import typer
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -12,18 +13,27 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConfigParseError,
     EndpointConnectionError,
+    InvalidConfigError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ProfileNotFound,
+    SSOError,
+    SSOTokenLoadError,
     TokenRetrievalError,
+    UnauthorizedSSOTokenError,
 )
 
-from candlefish_ops.errors import AwsError, ConflictError, CredentialsError, NotFoundError
+from candlefish_ops.errors import AwsError, AwsSetupError, ConflictError, CredentialsError, NotFoundError
 
 # Adaptive mode: client-side rate limiting on throttling. The attempt count follows the standard chain
-# (AWS_MAX_ATTEMPTS, the config file), so operators and tests can tune it.
-RETRY_CONFIG = Config(retries={"mode": "adaptive"}, connect_timeout=10, read_timeout=60)
+# (AWS_MAX_ATTEMPTS, the config file), so operators and tests can tune it. A fresh Config per client:
+# botocore writes the resolved attempt count into the `retries` dict it is given, so a shared one
+# would keep the first value read for the rest of the process.
+def retry_config() -> Config:
+    return Config(retries={"mode": "adaptive"}, connect_timeout=10, read_timeout=60)
 
 _CLIENT_LOCK = threading.Lock()
 _CREDENTIAL_CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
@@ -36,8 +46,17 @@ _CONFLICT_CODES = {"WAFOptimisticLockException", "PreconditionFailed", "PriorReq
 
 def client(session: boto3.Session, service: str, region: str | None = None):
     """A client with candlefish's retry policy (boto3 sessions are not thread-safe for this)."""
-    with _CLIENT_LOCK:
-        return session.client(service, region_name=region, config=RETRY_CONFIG)
+    with _CLIENT_LOCK, aws_errors(f"setting up the {service} client"):
+        try:
+            return session.client(service, region_name=region, config=retry_config())
+        except ValueError as error:  # botocore's answer to a setting it cannot use
+            raise AwsSetupError(f"setting up the {service} client: {error}; {_value_fix(error)}") from error
+
+
+def _value_fix(error: ValueError) -> str:
+    if "endpoint" in str(error).lower():
+        return "AWS_ENDPOINT_URL must be a URL such as http://127.0.0.1:4566, or unset it to reach AWS"
+    return "check the AWS_* environment variables and ~/.aws/config (AWS_MAX_ATTEMPTS is a whole number)"
 
 
 def error_code(error: ClientError) -> str:
@@ -46,17 +65,42 @@ def error_code(error: ClientError) -> str:
 
 def translate(error: Exception, action: str) -> Exception:
     """Turn a botocore exception into the matching CandlefishError, with what was being done."""
-    if isinstance(error, (NoCredentialsError, PartialCredentialsError, TokenRetrievalError)):
+    configuration = _configuration_error(error, action)
+    if configuration is not None:
+        return configuration
+    if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
         return CredentialsError(f"{action}: no usable AWS credentials ({error}); set AWS_PROFILE or run "
                                 "`aws sso login`, or use --local for the embedded emulator")
     if isinstance(error, NoRegionError):
-        return AwsError(f"{action}: no AWS region configured; set AWS_REGION or the config's region")
+        return AwsSetupError(f"{action}: no AWS region configured; set AWS_REGION (e.g. export AWS_REGION=us-east-1) "
+                        "or `region` in the environment file")
     if isinstance(error, EndpointConnectionError):
         return AwsError(f"{action}: cannot reach AWS at {error.kwargs.get('endpoint_url')}; check the network "
                         "or AWS_ENDPOINT_URL")
     if isinstance(error, ClientError):
         return _translate_client_error(error, action)
     return AwsError(f"{action}: {error}")
+
+
+def _configuration_error(error: Exception, action: str) -> Exception | None:
+    """The local AWS setup is wrong (profile, SSO session, config file): say what to run."""
+    if isinstance(error, ProfileNotFound):
+        profile = error.kwargs.get("profile", "")
+        return AwsSetupError(f"{action}: AWS profile {profile!r} (AWS_PROFILE) is not in ~/.aws/config; "
+                                "`aws configure list-profiles` lists the profiles, `aws configure sso --profile "
+                                f"{profile}` adds it, or unset AWS_PROFILE")
+    if isinstance(error, (SSOTokenLoadError, UnauthorizedSSOTokenError, SSOError, TokenRetrievalError)):
+        profile = os.environ.get("AWS_PROFILE")
+        login = f"aws sso login --profile {profile}" if profile else "aws sso login"
+        return AwsSetupError(f"{action}: the AWS SSO session has expired or was never started; "
+                                f"run `{login}` and retry")
+    if isinstance(error, ConfigParseError):
+        return AwsSetupError(f"{action}: cannot parse the AWS config file {error.kwargs.get('path', '')}; "
+                                "fix its syntax (AWS_CONFIG_FILE names another file)")
+    if isinstance(error, InvalidConfigError):
+        return AwsSetupError(f"{action}: the AWS configuration is invalid ({error}); fix ~/.aws/config "
+                                "or the AWS_* environment variables")
+    return None
 
 
 def _translate_client_error(error: ClientError, action: str) -> Exception:

@@ -9,9 +9,10 @@ from candlefish_ops.aws.base import aws_errors, client
 
 def new_session(region: str | None = None) -> boto3.Session:
     """A session resolved the way the AWS CLI resolves one; `region` only when none is configured."""
-    session = boto3.Session()
-    if session.region_name is None and region:
-        session = boto3.Session(region_name=region)
+    with aws_errors("reading the AWS configuration"):
+        session = boto3.Session()
+        if session.region_name is None and region:
+            session = boto3.Session(region_name=region)
     return session
 
 

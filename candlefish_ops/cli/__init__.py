@@ -99,7 +99,7 @@ def root(
     ctx: typer.Context,
     config_dir: Path = typer.Option(Path("config"), "--config-dir", envvar="CANDLEFISH_CONFIG_DIR",
                                     help="Directory holding ENV.yaml files."),
-    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table, json (csv: reports)."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table, json (csv: report costs, waf export)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
     local: bool = typer.Option(False, "--local", help="Run against a fresh embedded AWS emulator."),

@@ -60,7 +60,7 @@ def invalidate(ctx: typer.Context, env: str = ENV_ARGUMENT, paths: list[str] = P
     plan = service.plan(request)
     if dry_run:
         return render_plan(plan, app_ctx.output)
-    if plan.sends and environment.protected:
+    if plan.sends and app_ctx.protected(environment):
         ui.confirm(f"invalidate {len(plan.request.paths)} paths on distribution {plan.distribution_id} "
                    f"({environment.name})?", app_ctx.yes)
     result = service.execute(plan)

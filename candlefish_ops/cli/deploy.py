@@ -31,14 +31,14 @@ def deploy(
 
     app = app_context(ctx)
     environment = app.environment(env)
-    deploy_plan = plan_deploy(environment, only, execute=not plan)
+    deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
     session = app.session(environment.region)
     if not app.local:
         check_account(session, environment)
     with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
                             parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
-                            release_options={"local": app.emulated}, force=force)
+                            release_options={"local": app.targets_emulator}, force=force)
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
     document = {**report.to_dict(), "not_emulated": not_emulated} if app.local else report.to_dict()
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))

@@ -21,12 +21,16 @@ def _table(title: str, columns: list[str], rows) -> None:
     ui.table(escape(title), columns, [tuple(escape(str(cell)) for cell in row) for row in rows])
 
 
-def _dns_session(ctx: typer.Context, env: str):
+def _dns_session(ctx: typer.Context, env: str, check=None):
+    """The DnsSession; config (and `check`, the command's arguments) validated first, before any AWS
+    call and before --local deploys anything."""
     from candlefish_ops.dns.service import DnsSession, check_config
 
     app_ctx = app_context(ctx)
     environment = app_ctx.environment(env)
     check_config(environment)          # every rule that needs no AWS call, before any call
+    if check is not None:
+        check(environment)
     needs = tuple(key for key in environment.dns.stacks.values() if key in environment.stacks)
     return app_ctx, DnsSession(environment, app_ctx.session_for(environment, needs), progress=ui.info)
 
@@ -46,7 +50,7 @@ def update(
     asked = []
 
     def confirm(current_plan) -> None:
-        if dns.environment.protected or asked:
+        if app_ctx.protected(dns.environment) or asked:
             ui.confirm(f"Apply these DNS changes to {env} ({report.summary(current_plan)})?", app_ctx.yes)
         asked.append(True)
 
@@ -100,14 +104,14 @@ def canary(
     """Move the weighted canary: --weight N, --promote or --abort."""
     from candlefish_ops.dns import service
 
-    app_ctx, dns = _dns_session(ctx, env)
+    app_ctx, dns = _dns_session(ctx, env, lambda e: service.check_canary(e, weight, promote, abort))
     canary_plan = service.plan_canary(dns, weight, promote, abort)
     rows = [(c.action.lower(), str(c.key), c.before.describe(), c.record.describe()) for c in canary_plan.changes]
     if rows and not app_ctx.json:
         _table(f"canary {canary_plan.name}", ["Action", "Record", "Before", "After"], rows)
     change_id = None
     if rows and not plan:
-        if dns.environment.protected:
+        if app_ctx.protected(dns.environment):
             ui.confirm(f"Move the canary of {env}?", app_ctx.yes)
         change_id = service.apply_canary(dns, canary_plan, timeout)
     data = {"environment": env, "record": canary_plan.name,

@@ -43,7 +43,7 @@ def package(ctx: typer.Context, env: str = ENV_ARGUMENT,
 
     functions = select(function)
     _app, _environment, deployed = _deployed(ctx, env, stack)
-    packages = _packages(deployed, python, wheelhouse, functions, local=_app.emulated)
+    packages = _packages(deployed, python, wheelhouse, functions, local=_app.targets_emulator)
     folder = out or Path("dist") / "edge" / env
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -65,7 +65,7 @@ def status(ctx: typer.Context, env: str = ENV_ARGUMENT, stack: str | None = STAC
     from candlefish_ops.edge.service import edge_status
 
     app_ctx, _environment, deployed = _deployed(ctx, env, stack)
-    local = [] if no_local else _packages(deployed, python, wheelhouse, local=app_ctx.emulated)
+    local = [] if no_local else _packages(deployed, python, wheelhouse, local=app_ctx.targets_emulator)
     rows = edge_status(deployed.session, deployed, local)
     ui.emit({"environment": env, "functions": rows}, app_ctx.output, lambda data: ui.table(
         f"{env}: Lambda@Edge", ("function", "version", "CodeSha256", "used by", "local sources"),
@@ -104,10 +104,10 @@ def rollback(ctx: typer.Context, env: str = ENV_ARGUMENT,
     app_ctx, environment, deployed = _deployed(ctx, env, stack)
     target = ReleaseLog(ArtifactsStore(deployed.session, environment), environment.name).find(to)
     ui.info(f"rolling {env} back to edge release {target.release_id} ({target.time})")
-    plan = plan_deploy(environment, (deployed.target.key,))
+    plan = plan_deploy(environment, (deployed.target.key,), protected=app_ctx.protected(environment))
     with DeployView(plan, show_diffs=not app_ctx.json, assume_yes=app_ctx.yes) as view:
         report = run_deploy(deployed.session, environment, plan, view, assume_yes=app_ctx.yes, parallel=1,
-                            recreate_failed=False, release_options={"pinned": target, "local": app_ctx.emulated})
+                            recreate_failed=False, release_options={"pinned": target, "local": app_ctx.targets_emulator})
     ui.emit(report.to_dict(), app_ctx.output, lambda _data: render_summary(report))
     if report.failed:
         raise typer.Exit(1)
@@ -123,7 +123,7 @@ def prune(ctx: typer.Context, env: str = ENV_ARGUMENT,
 
     app_ctx, environment, deployed = _deployed(ctx, env, stack)
     doomed = service.prune_plan(deployed.session, deployed, keep)
-    if doomed and not dry_run and environment.protected and not app_ctx.local:
+    if doomed and not dry_run and app_ctx.protected(environment):
         ui.confirm(f"delete {len(doomed)} unused Lambda@Edge version(s) of {env}?", app_ctx.yes)
     results = [{**item, "result": "would delete"} for item in doomed] if dry_run else service.prune(deployed.session, doomed)
     ui.emit({"environment": env, "versions": results}, app_ctx.output, lambda data: ui.table(

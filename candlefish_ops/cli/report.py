@@ -34,7 +34,7 @@ def costs(
     from candlefish_ops.reports.collect_costs import collect_costs
     from candlefish_ops.reports.costs import parse_grouping, parse_period
 
-    context = app_context(ctx)
+    context = app_context(ctx, csv=True)
     environment = context.environment(env)
     period = parse_period(month, last, today())
     grouping = parse_grouping(group_by)
@@ -75,8 +75,6 @@ def health(
     from candlefish_ops.reports.collect_health import HealthClients, collect_health
 
     context = app_context(ctx)
-    if context.output == "csv":
-        raise ValidationError("report health writes a table or JSON: use --output table or --output json")
     if watch is not None and context.json:
         raise ValidationError("--watch redraws a table: drop --output json (or run the report from cron instead)")
     environment = context.environment(env)

@@ -27,13 +27,29 @@ DRY_RUN = typer.Option(False, "--dry-run", "--plan", help="Validate and show the
 SET_OPTION = typer.Option(SetKind.block, "--set", help="block or allow.")
 
 
-def _manager(ctx: typer.Context, env: str):
+def _manager(ctx: typer.Context, env: str, csv: bool = False, check=None):
+    """The WafManager; the config (and `check`, the command's arguments) validated first, before any AWS
+    call and before --local deploys anything."""
     from candlefish_ops.waf.service import WafManager
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx, csv=csv)
     environment = app_ctx.environment(env)
+    if check is not None:
+        check(environment)
     session = app_ctx.session_for(environment, (environment.waf.security_stack,))
     return app_ctx, environment, WafManager(session, environment)
+
+
+def _check_add(kind: str, requests, expires: str | None, allow_private: bool = False):
+    from candlefish_ops.waf.service import check_add
+
+    return lambda environment: check_add(environment, kind, requests, expires, allow_private)
+
+
+def _check_remove(requests):
+    from candlefish_ops.waf.service import check_remove
+
+    return lambda environment: check_remove(environment, requests)
 
 
 def _requests(addresses: list[str]):
@@ -42,9 +58,10 @@ def _requests(addresses: list[str]):
     return [Request(text, f"argument {index}") for index, text in enumerate(addresses, start=1)]
 
 
-def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm: bool = True) -> None:
-    """Plan, confirm mass changes in protected environments, execute, render."""
-    app_ctx, environment, manager = _manager(ctx, env)
+def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm: bool = True,
+         check=None) -> None:
+    """Check the arguments, plan, confirm mass changes in protected environments, execute, render."""
+    app_ctx, environment, manager = _manager(ctx, env, check=check)
     plan = make_plan(manager)
     _report_reconciled(plan.reconciled)
     for warning in plan.warnings:
@@ -54,7 +71,7 @@ def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm
 
         return _render(app_ctx.output, WafResult(plan, ()), planned=True)
     threshold = environment.waf.confirm_threshold
-    if confirm and environment.protected and plan.size > threshold:
+    if confirm and app_ctx.protected(environment) and plan.size > threshold:
         ui.confirm(f"{plan.action}: change {plan.size} entries in {environment.name} "
                    f"(more than waf.confirm_threshold={threshold})?", app_ctx.yes)
     _render(app_ctx.output, manager.execute(plan))
@@ -64,28 +81,34 @@ def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm
 def block_ip(ctx: typer.Context, env: str = ENV_ARGUMENT, addresses: list[str] = ADDRESSES, reason: str = REASON,
              expires: str | None = EXPIRES, allow_private: bool = ALLOW_PRIVATE, dry_run: bool = DRY_RUN) -> None:
     """Block addresses/ranges (IPv4 to the v4 set, IPv6 to the v6 set); the whole batch is validated first."""
-    _run(ctx, env, lambda m: m.plan_add("block", _requests(addresses), reason, expires, allow_private), dry_run)
+    requests = _requests(addresses)
+    _run(ctx, env, lambda m: m.plan_add("block", requests, reason, expires, allow_private), dry_run,
+         check=_check_add("block", requests, expires, allow_private))
 
 
 @app.command("unblock-ip")
 def unblock_ip(ctx: typer.Context, env: str = ENV_ARGUMENT, addresses: list[str] = ADDRESSES,
                dry_run: bool = DRY_RUN) -> None:
     """Remove addresses/ranges from the blocklist."""
-    _run(ctx, env, lambda m: m.plan_remove("block", _requests(addresses)), dry_run)
+    requests = _requests(addresses)
+    _run(ctx, env, lambda m: m.plan_remove("block", requests), dry_run, check=_check_remove(requests))
 
 
 @app.command("allow-ip")
 def allow_ip(ctx: typer.Context, env: str = ENV_ARGUMENT, addresses: list[str] = ADDRESSES, reason: str = REASON,
              expires: str | None = EXPIRES, dry_run: bool = DRY_RUN) -> None:
     """Allowlist addresses/ranges (the allowlist rule has priority 0: it wins over every block)."""
-    _run(ctx, env, lambda m: m.plan_add("allow", _requests(addresses), reason, expires), dry_run)
+    requests = _requests(addresses)
+    _run(ctx, env, lambda m: m.plan_add("allow", requests, reason, expires), dry_run,
+         check=_check_add("allow", requests, expires))
 
 
 @app.command("unallow-ip")
 def unallow_ip(ctx: typer.Context, env: str = ENV_ARGUMENT, addresses: list[str] = ADDRESSES,
                dry_run: bool = DRY_RUN) -> None:
     """Remove addresses/ranges from the allowlist."""
-    _run(ctx, env, lambda m: m.plan_remove("allow", _requests(addresses)), dry_run)
+    requests = _requests(addresses)
+    _run(ctx, env, lambda m: m.plan_remove("allow", requests), dry_run, check=_check_remove(requests))
 
 
 @app.command("import")
@@ -98,7 +121,8 @@ def import_file(ctx: typer.Context, env: str = ENV_ARGUMENT,
 
     requests = read_import_file(file)
     _run(ctx, env, lambda m: m.plan_add(set_kind.value, requests, reason or f"imported from {file.name}",
-                                        expires, allow_private), dry_run)
+                                        expires, allow_private), dry_run,
+         check=_check_add(set_kind.value, requests, expires, allow_private))
 
 
 @app.command("prune")
@@ -128,7 +152,7 @@ def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_
     (`--output json`: the same document as `waf list`)."""
     from candlefish_ops.waf.files import export_csv
 
-    app_ctx, environment, manager = _manager(ctx, env)
+    app_ctx, environment, manager = _manager(ctx, env, csv=True)  # CSV is what export writes
     entries, repairs = manager.entries([set_kind.value])
     _report_reconciled(repairs)
     if app_ctx.json and file is None:

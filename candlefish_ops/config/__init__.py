@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from candlefish_ops.config import dns, reports, waf
-from candlefish_ops.config.schema import Node
+from candlefish_ops.config.schema import Node, yaml_problem
 from candlefish_ops.config.stacks import REGION_PATTERN, StackConfig, dependency_batches, parse_stacks
 from candlefish_ops.errors import ConfigError
 
@@ -65,9 +65,7 @@ def _read_yaml(file: Path):
     try:
         return yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{file}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        raise ConfigError(yaml_problem(file, exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read ({exc})") from exc
 

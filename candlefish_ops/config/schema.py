@@ -91,3 +91,21 @@ class Node:
         if value is not None and not low <= value <= high:
             raise self.error(f"must be between {low:g} and {high:g}, got {value:g}", key)
         return value
+
+
+def yaml_problem(file, exc, what: str = "not valid YAML") -> str:
+    """`FILE: line 6, column 1: not valid YAML: could not find expected ':' (while scanning a simple key)`,
+    1-based. When the parser notices the problem after the construct that caused it (an unterminated
+    key, quote or bracket), the line reported is where that construct starts: where the fix goes."""
+    problem, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    during = getattr(exc, "context", None) or ""
+    mark = problem
+    if context is not None and problem is not None and context.line < problem.line and (
+            during.startswith("while scanning") or "flow" in during):
+        mark = context
+    found = getattr(exc, "problem", None) or str(exc)
+    detail = f"{found} ({during})" if during else found
+    if mark is None:
+        return f"{file}: {what}: {detail}"
+    noticed = f"; noticed at line {problem.line + 1}" if mark is not problem else ""
+    return f"{file}: line {mark.line + 1}, column {mark.column + 1}: {what}: {detail}{noticed}"

@@ -18,7 +18,7 @@ from typing import Callable, Protocol, Sequence
 from candlefish_ops.aws.cloudformation import ChangeSetResult, CloudFormation, ResourceChange, StackEvent, StackInfo
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy.planner import DeployPlan, StackTarget, reference_region
-from candlefish_ops.errors import CandlefishError, CredentialsError
+from candlefish_ops.errors import Aborted, CandlefishError, CredentialsError
 
 SUCCESS_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
 UPDATABLE_STATES = SUCCESS_STATES | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
@@ -99,7 +99,10 @@ class DeployHooks(Protocol):
 
     def review(self, prepared: Sequence[Prepared]) -> None: ...
 
-    def confirm(self, question: str) -> None: ...
+    def confirm(self, question: str, still_to_come: Sequence[str]) -> str:
+        """Ask before executing a protected batch; `still_to_come` lists the stacks of later batches.
+        Return "all" (go on without asking again) or "each" (ask again before every later batch);
+        raise Aborted to cancel."""
 
 
 class SilentHooks:
@@ -114,8 +117,8 @@ class SilentHooks:
     def review(self, prepared: Sequence[Prepared]) -> None:
         pass
 
-    def confirm(self, question: str) -> None:
-        pass
+    def confirm(self, question: str, still_to_come: Sequence[str]) -> str:
+        return "all"
 
 
 class DeployExecutor:
@@ -140,6 +143,7 @@ class DeployExecutor:
         self._outputs: dict[tuple[str, str], dict[str, str]] = {}
         self._outputs_lock = threading.Lock()
         self._recreated: set[str] = set()
+        self._approved_all = False
         self._unexecuted: dict[str, tuple[StackTarget, str]] = {}
         self._unexecuted_lock = threading.Lock()
 
@@ -151,7 +155,7 @@ class DeployExecutor:
         pool = ThreadPoolExecutor(max_workers=self._parallel, thread_name_prefix="deploy")
         try:
             for number, batch in enumerate(plan.batches, start=1):
-                self._run_batch(pool, plan, batch, results, f"batch {number}/{len(plan.batches)}")
+                self._run_batch(pool, plan, number, results)
         except KeyboardInterrupt:
             self._cancel.set()
             pool.shutdown(wait=True)  # workers stop at their next wait
@@ -173,8 +177,8 @@ class DeployExecutor:
             except CandlefishError:
                 pass  # the message tells the user to rerun, which cleans up leftovers anyway
 
-    def _run_batch(self, pool, plan: DeployPlan, batch, results, label: str) -> None:
-        runnable = []
+    def _run_batch(self, pool, plan: DeployPlan, number: int, results) -> None:
+        batch, runnable = plan.batches[number - 1], []
         for target in batch:
             blocker = self._failed_dependency(target, results)
             if blocker:
@@ -194,19 +198,28 @@ class DeployExecutor:
         if not plan.execute:
             self._gather(pool, [pool.submit(self._discard, item, "planned") for item in pending])
             return
-        self._confirm(plan, pending, label)
+        self._confirm(plan, pending, number)
         self._gather(pool, [pool.submit(self._execute, item) for item in pending])
 
-    def _confirm(self, plan: DeployPlan, pending: Sequence[Prepared], label: str) -> None:
-        if not plan.protected:
+    def _confirm(self, plan: DeployPlan, pending: Sequence[Prepared], number: int) -> None:
+        """One question for the whole deploy (after the first batch's diff, naming the stacks still to
+        come), or one per batch when the answer was "each"."""
+        if not plan.protected or self._approved_all:
             return
         names = ", ".join(item.target.label for item in pending)
+        later = [target.label for batch in plan.batches[number:] for target in batch]
+        question = f"{plan.environment} (batch {number}/{len(plan.batches)}): execute change sets for {names}"
         try:
-            self._hooks.confirm(f"{plan.environment} ({label}): execute change sets for {names}?")
-        except BaseException:
+            answer = self._hooks.confirm(question + (" and the later batches?" if later else "?"), later)
+        except BaseException as stop:
             for item in pending:
                 self._discard(item, "cancelled")
+            if isinstance(stop, Aborted) and number > 1:
+                done = "batch 1 was" if number == 2 else f"batches 1-{number - 1} were"
+                raise Aborted(f"cancelled before batch {number}/{len(plan.batches)}: {done} deployed, nothing "
+                              f"after; rerun `candlefish deploy {plan.environment}` to continue") from None
             raise
+        self._approved_all = answer != "each"
 
     def _gather(self, pool, futures: list[Future]) -> list:
         """Wait for every future; short waits keep the main thread responsive to Ctrl-C."""

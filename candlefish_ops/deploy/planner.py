@@ -46,8 +46,10 @@ class DeployPlan:
         return [target for batch in self.batches for target in batch]
 
 
-def plan_deploy(environment: Environment, only: Sequence[str] = (), execute: bool = True) -> DeployPlan:
-    """Batches of targets: a batch's stacks depend only on stacks of earlier batches (or deployed ones)."""
+def plan_deploy(environment: Environment, only: Sequence[str] = (), execute: bool = True,
+                protected: bool | None = None) -> DeployPlan:
+    """Batches of targets: a batch's stacks depend only on stacks of earlier batches (or deployed ones).
+    `protected` (default: the environment's) says whether executing needs a confirmation."""
     unknown = [key for key in only if key not in environment.stacks]
     if unknown:
         raise ValidationError(f"--only: unknown stack {', '.join(map(repr, unknown))} "
@@ -59,7 +61,8 @@ def plan_deploy(environment: Environment, only: Sequence[str] = (), execute: boo
                  for target in _targets(environment, environment.stacks[key])]
         if batch:
             batches.append(tuple(batch))
-    return DeployPlan(environment.name, tuple(batches), execute, environment.protected)
+    protected = environment.protected if protected is None else protected
+    return DeployPlan(environment.name, tuple(batches), execute, protected)
 
 
 def with_dependencies(environment: Environment, keys: Sequence[str]) -> list[str]:
@@ -74,12 +77,21 @@ def with_dependencies(environment: Environment, keys: Sequence[str]) -> list[str
 
 
 def _targets(environment: Environment, stack: StackConfig) -> list[StackTarget]:
-    template = load_template(stack.template)
+    template = _template(environment, stack)
     release = _check_release(environment, stack, template)
     _check_parameters(environment, stack, template, release)
     return [StackTarget(stack.key, region, stack.stack_name, template, stack.parameters,
                         environment.stack_tags(stack), stack.termination_protection, stack.depends_on, release)
             for region in stack.regions]
+
+
+def _template(environment: Environment, stack: StackConfig) -> TemplateInfo:
+    """The stack's template; a missing one names where it was looked for and the keys that set that."""
+    if not stack.template.is_file():
+        raise ConfigError(f"{environment.file}: stacks.{stack.key}.template: no template at {stack.template} "
+                          f"(looked in templates_dir {environment.templates_dir}; set templates_dir in "
+                          f"{environment.file.name}, relative to it, default ../templates)")
+    return load_template(stack.template)
 
 
 def _check_release(environment: Environment, stack: StackConfig, template: TemplateInfo) -> frozenset[str]:
@@ -115,7 +127,7 @@ def _check_parameters(environment: Environment, stack: StackConfig, template: Te
 
 
 def _check_output_exists(environment: Environment, ref: OutputRef, where: str) -> None:
-    source = load_template(environment.stacks[ref.stack].template)
+    source = _template(environment, environment.stacks[ref.stack])
     if ref.output not in source.outputs:
         raise ConfigError(f"{where}: {ref}: template {source.path.name} has no output {ref.output!r} "
                           f"(it has: {', '.join(sorted(source.outputs)) or 'none'})")

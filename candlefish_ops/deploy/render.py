@@ -25,11 +25,11 @@ def change_line(change: ResourceChange) -> str:
 class DeployView:
     """DeployHooks for humans: a live table on a terminal, plain progress lines otherwise."""
 
-    def __init__(self, plan: DeployPlan, show_diffs: bool, assume_yes: bool) -> None:
+    def __init__(self, plan: DeployPlan, show_diffs: bool, assume_yes: bool, console=None) -> None:
         self._plan = plan
         self._show_diffs = show_diffs
         self._assume_yes = assume_yes
-        self._console = ui.progress_console()
+        self._console = console or ui.progress_console()
         self._rows = {t.label: {"state": "waiting", "detail": "", "started": None} for t in plan.targets}
         self._lock = threading.Lock()
         self._live = None
@@ -38,12 +38,18 @@ class DeployView:
 
     def __enter__(self) -> "DeployView":
         if self._console.is_terminal:
-            from rich.live import Live
-
-            self._live = Live(self._render(), console=self._console, refresh_per_second=4,
-                              get_renderable=self._render, transient=True)
+            self._live = self._new_live()
             self._live.start()
         return self
+
+    def _new_live(self):
+        """A Live display that starts below whatever is on the screen. (A stopped rich Live, started
+        again, first moves up by the height it last drew: over the diffs, the question or an earlier
+        summary printed meanwhile. So every resume gets a new one.)"""
+        from rich.live import Live
+
+        return Live(self._render(), console=self._console, refresh_per_second=4, get_renderable=self._render,
+                    transient=True)
 
     def __exit__(self, *exc) -> None:
         if self._live is not None:
@@ -83,9 +89,17 @@ class DeployView:
                 elif item.result.result == "unchanged":
                     ui.out(f"[bold]{item.target.label}[/bold]: no changes")
 
-    def confirm(self, question: str) -> None:
+    def confirm(self, question: str, still_to_come: Sequence[str]) -> str:
+        """One question for the deploy: the stacks of later batches are listed (their diffs need this
+        batch's outputs, so they are shown as their batch runs); "each" asks again per batch."""
         with self._paused():
-            ui.confirm(question, self._assume_yes)
+            if not still_to_come:
+                ui.confirm(question, self._assume_yes)
+                return "all"
+            if not self._assume_yes:
+                ui.info(f"still to come after this batch ({len(still_to_come)} stack(s); their diffs show as "
+                        f"they run): {_escape(', '.join(still_to_come))}")
+            return ui.confirm_all_or_each(question, self._assume_yes)
 
     # -- drawing -------------------------------------------------------------------------------------
 
@@ -99,6 +113,7 @@ class DeployView:
 
             def __exit__(self, *exc):
                 if view._live is not None:
+                    view._live = view._new_live()
                     view._live.start()
 
         return _Pause()
@@ -156,3 +171,30 @@ def render_status(rows: list[dict]) -> None:
         (row["stack"], row["region"], row["stack_name"], row["status"], row["last_updated"] or "",
          "\n".join(f"{k}={v}" for k, v in (row["outputs"] or {}).items()))
         for row in rows])
+
+
+def render_demo_run(title: str, report: DeployReport, seconds: float) -> None:
+    """One line per stack (result, resources created or changed, time) under a one-line verdict: what a
+    newcomer reads after `local demo`; the diffs are for --verbose."""
+    rows = [(r.key, r.region, r.result, _resources(r), f"{r.duration:.1f}s") for r in report.results]
+    created = sum(_added(r) for r in report.results if r.result in ("created", "updated"))
+    executed = sum(r.result in ("created", "updated") for r in report.results)
+    verdict = (f"{len(rows)} stacks, {created} resources created in {seconds:.1f}s" if executed
+               else f"every stack unchanged, no change set executed, {seconds:.1f}s")
+    ui.out(f"[bold]{report.environment}: {title}: {verdict}[/bold]")
+    ui.table(None, ("stack", "region", "result", "resources", "time"), rows)
+    for result in report.results:
+        if not result.ok:
+            ui.out(f"{result.key} ({result.region}): {_escape(result.message)}")
+
+
+def _added(result) -> int:
+    return sum(change.action == "Add" for change in result.changes)
+
+
+def _resources(result) -> str:
+    if result.result == "created":
+        return f"{_added(result)} created"
+    if result.result == "updated":
+        return f"{len(result.changes)} changed"
+    return "-"

@@ -84,9 +84,9 @@ def _parse(body: str, path: Path):
     try:
         return yaml.load(body, Loader=Loader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where}: template is not valid YAML/JSON ({getattr(exc, 'problem', exc)})") from exc
+        from candlefish_ops.config.schema import yaml_problem
+
+        raise ConfigError(yaml_problem(path, exc, "template is not valid YAML/JSON")) from exc
 
 
 def _tagged(loader, tag_suffix, node):

@@ -273,16 +273,21 @@ class CanaryPlan:
     after_percent: float
 
 
-def plan_canary(dns: DnsSession, weight: int | None, promote: bool, abort: bool) -> CanaryPlan:
-    spec = dns.config.canary
-    if spec is None:
-        raise ValidationError(f"{dns.environment.file}: dns.canary is not configured; declare it "
+def check_canary(environment, weight: int | None, promote: bool, abort: bool) -> None:
+    """The canary's arguments and config, checked before any AWS call (and before --local deploys)."""
+    if environment.dns.canary is None:
+        raise ValidationError(f"{environment.file}: dns.canary is not configured; declare it "
                               "(name, stable, canary, weight) first")
     if sum((weight is not None, promote, abort)) != 1:
         raise ValidationError("give exactly one of --weight N, --promote or --abort")
     if weight is not None:
-        canary_rules.weights_for(weight)      # validates the percentage before any call
-    check_config(dns.environment)
+        canary_rules.weights_for(weight)      # validates the percentage
+    check_config(environment)
+
+
+def plan_canary(dns: DnsSession, weight: int | None, promote: bool, abort: bool) -> CanaryPlan:
+    check_canary(dns.environment, weight, promote, abort)
+    spec = dns.config.canary
     name = absolute(spec.name, dns.zone_name)
     zone = dns.zone()
     records = dns.route53.list_records_named(zone.id, name)

@@ -24,8 +24,8 @@ class FunctionChange:
     def line(self) -> str:
         size = f"{self.size / 1024:,.0f} KiB of {self.limit // (1024 * 1024)} MiB"
         if self.status == "changed":
-            return f"{self.name}: changed {_short(self.old_sha)} -> {_short(self.new_sha)} ({size})"
-        return f"{self.name}: {self.status} {_short(self.new_sha)} ({size})"
+            return f"{self.name}: changed {self.old_sha} -> {self.new_sha} ({size})"
+        return f"{self.name}: {self.status} {self.new_sha} ({size})"
 
     def to_dict(self) -> dict:
         return {"function": self.name, "status": self.status, "code_sha256": self.new_sha,
@@ -57,7 +57,3 @@ def release_parameters(bucket: str, artifacts: Sequence[Artifact]) -> dict[str, 
         parameters[artifact.function.key_parameter] = artifact.key
         parameters[artifact.function.sha_parameter] = artifact.code_sha256
     return parameters
-
-
-def _short(sha: str) -> str:
-    return sha[:10] + "…"

@@ -290,3 +290,17 @@ class WafManager:
                                          removed_reason=None).to_item() for e in change.remove)
         except CandlefishError:
             pass
+
+
+# ---- checks that need no AWS call (run before the session, and before --local deploys anything) ---------------
+
+def check_add(environment, kind: str, requests: Sequence[Request], expires: str | None = None,
+              allow_private: bool = False) -> None:
+    """The batch's addresses, ranges and expiries, as WafManager.plan_add checks them."""
+    purpose = "block" if kind == "block" else "allow"
+    parse_batch(requests, purpose, allow_private or environment.waf.allow_private)
+    planner.parse_expiries(requests, expires, utc_now())
+
+
+def check_remove(environment, requests: Sequence[Request]) -> None:
+    parse_batch(requests, "remove")

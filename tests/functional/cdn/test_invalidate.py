@@ -108,7 +108,8 @@ def test_wait_gives_up_after_the_timeout_and_says_cloudfront_carries_on(cli, cdn
     assert f"invalidation {first['invalidation_id']} is not complete after 2 s; CloudFront carries on" in waited.stderr
 
 
-def test_protected_environment_asks_first(aws, cli, tmp_path):
+def test_protected_environment_asks_first(aws, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("CANDLEFISH_CONFIRM_LOCAL", "1")  # the emulator is on loopback: rehearse as on AWS
     write_config(tmp_path, "production", protected=True)
     config = tmp_path / "config"
     assert cli("deploy", "production", "--yes", "--config-dir", config).exit_code == 0
@@ -117,6 +118,17 @@ def test_protected_environment_asks_first(aws, cli, tmp_path):
     distribution = aws.client("cloudfront").list_distributions()["DistributionList"]["Items"][0]["Id"]
     assert aws.client("cloudfront").list_invalidations(DistributionId=distribution)["InvalidationList"]["Quantity"] == 0
     assert cli("cdn", "invalidate", "production", "/*", "--yes", "--config-dir", config).exit_code == 0
+    assert aws.client("cloudfront").list_invalidations(DistributionId=distribution)["InvalidationList"]["Quantity"] == 1
+
+
+def test_protected_environment_in_the_loopback_emulator_does_not_ask(aws, cli, tmp_path):
+    """The emulator is not production: a script needs no --yes there (it refused before)."""
+    write_config(tmp_path, "production", protected=True)
+    config = tmp_path / "config"
+    assert cli("deploy", "production", "--config-dir", config).exit_code == 0
+    sent = cli("cdn", "invalidate", "production", "/index.html", "--wait", "--poll", "1", "--config-dir", config)
+    assert sent.exit_code == 0, sent.stderr
+    distribution = aws.client("cloudfront").list_distributions()["DistributionList"]["Items"][0]["Id"]
     assert aws.client("cloudfront").list_invalidations(DistributionId=distribution)["InvalidationList"]["Quantity"] == 1
 
 

@@ -104,7 +104,8 @@ def test_plan_after_deploy_shows_a_modification(aws, cli, project):
     assert aws.client("cloudformation").list_change_sets(StackName="fixture-staging-app")["Summaries"] == []
 
 
-def test_production_refuses_without_yes_when_not_interactive(aws, cli, project):
+def test_production_refuses_without_yes_when_not_interactive(aws, cli, project, monkeypatch):
+    monkeypatch.setenv("CANDLEFISH_CONFIRM_LOCAL", "1")  # the emulator is on loopback: rehearse as on AWS
     result = cli("deploy", "production", "--config-dir", project.config_dir)
     assert result.exit_code == 1
     assert "refusing without --yes" in result.stderr

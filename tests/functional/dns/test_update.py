@@ -144,11 +144,19 @@ def test_existing_unmanaged_apex_cname_blocks_until_adopted(site, cli):
     assert site.record("example.com.", "NS") is not None
 
 
-def test_protected_environment_refuses_without_yes(site, cli, change_batches):
+def test_protected_environment_refuses_without_yes(site, cli, change_batches, monkeypatch):
+    monkeypatch.setenv("CANDLEFISH_CONFIRM_LOCAL", "1")  # the emulator is on loopback: rehearse as on AWS
     site.write_config(protected=True)
     result = cli("dns", "update", "staging", "--config-dir", site.config_dir)
     assert result.exit_code == 1 and "--yes" in result.stderr
     assert change_batches == []
+
+
+def test_protected_environment_in_the_loopback_emulator_applies_without_yes(site, cli, change_batches):
+    site.write_config(protected=True)
+    result = cli("dns", "update", "staging", "--config-dir", site.config_dir)
+    assert result.exit_code == 0, result.stderr
+    assert len(change_batches) == 1
 
 
 def test_concurrent_edit_under_yes_fails_with_the_new_diff(site, cli, monkeypatch):

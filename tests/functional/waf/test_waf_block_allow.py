@@ -114,7 +114,8 @@ def test_entries_removed_outside_candlefish_are_marked_removed(world, waf_cli):
     assert item["status"] == "removed" and item["reason"] == "scanner"
 
 
-def test_production_asks_before_mass_changes(world, waf_cli, tmp_path):
+def test_production_asks_before_mass_changes(world, waf_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("CANDLEFISH_CONFIRM_LOCAL", "1")  # the emulator is on loopback: rehearse as on AWS
     write_config(world.config_dir, "staging", "waf:\n  confirm_threshold: 2\n", protected=True)
     result = waf_cli("block-ip", "staging", "198.51.100.1", "198.51.100.2", "198.51.100.3")
     assert result.exit_code == 1
