@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from candlefish_ops.config import dns, reports, waf
+from candlefish_ops.config import dns, probe, reports, waf
 from candlefish_ops.config.schema import Node, yaml_problem
 from candlefish_ops.config.stacks import REGION_PATTERN, StackConfig, dependency_batches, parse_stacks
 from candlefish_ops.errors import ConfigError
 
 ENV_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _TOP_KEYS = {"project", "environment", "account_id", "region", "protected", "domain", "tags",
-             "artifacts_bucket", "templates_dir", "stacks", "dns", "waf", "reports"}
+             "artifacts_bucket", "templates_dir", "stacks", "dns", "waf", "reports", "probe"}
 
 __all__ = ["Environment", "StackConfig", "load_environment", "dependency_batches"]
 
@@ -37,6 +37,7 @@ class Environment:
     dns: dns.DnsConfig = field(default_factory=dns.DnsConfig)
     waf: waf.WafConfig = field(default_factory=waf.WafConfig)
     reports: reports.ReportsConfig = field(default_factory=reports.ReportsConfig)
+    probe: probe.ProbeConfig = field(default_factory=probe.ProbeConfig)
 
     def stack_tags(self, stack: StackConfig) -> dict[str, str]:
         """The tags every stack carries: ours first, then config's (which cannot override ours)."""
@@ -89,6 +90,7 @@ def _parse(root: Node, name: str) -> Environment:
         dns=dns.parse(_section(root, "dns"), name),
         waf=waf.parse(_section(root, "waf"), name),
         reports=reports.parse(_section(root, "reports"), name),
+        probe=probe.parse(_section(root, "probe"), name),
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("boto3", "botocore", "moto", "PIL", "yaml")
+HEAVY = ("boto3", "botocore", "moto", "PIL", "yaml", "aiohttp", "hdrh")
 PROBE = """
 import sys
 from typer.testing import CliRunner
@@ -21,7 +21,7 @@ print(" ".join(sorted(name for name in {heavy!r} if name in sys.modules)))
 
 
 @pytest.mark.parametrize("args", [["--help"], *([area, "--help"] for area in
-                                                ("deploy", "status", "cdn", "dns", "waf", "report", "local", "edge")),
+                                                ("deploy", "status", "cdn", "dns", "waf", "report", "local", "edge", "probe")),
                                   ["cdn", "invalidate", "--help"], ["edge", "rollback", "--help"]])
 def test_help_imports_no_heavy_library(args):
     done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], capture_output=True,
