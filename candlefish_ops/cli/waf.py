@@ -46,18 +46,20 @@ def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm
     """Plan, confirm mass changes in protected environments, execute, render."""
     app_ctx, environment, manager = _manager(ctx, env)
     plan = make_plan(manager)
-    _report_reconciled(plan.reconciled)
     for warning in plan.warnings:
         ui.warn(warning)
     if dry_run:
         from candlefish_ops.waf.service import WafResult
 
+        _report_unwritten(plan.reconciled, "dry run")
         return _render(app_ctx.output, WafResult(plan, ()), planned=True)
     threshold = environment.waf.confirm_threshold
     if confirm and environment.protected and plan.size > threshold:
         ui.confirm(f"{plan.action}: change {plan.size} entries in {environment.name} "
                    f"(more than waf.confirm_threshold={threshold})?", app_ctx.yes)
-    _render(app_ctx.output, manager.execute(plan))
+    result = manager.execute(plan)
+    _report_reconciled(result.repaired, result.unrepaired)
+    _render(app_ctx.output, result)
 
 
 @app.command("block-ip")
@@ -116,7 +118,7 @@ def list_entries(ctx: typer.Context, env: str = ENV_ARGUMENT,
     app_ctx, environment, manager = _manager(ctx, env)
     kinds = [set_kind.value] if set_kind else ["block", "allow"]
     entries, repairs = manager.entries(kinds, include_removed)
-    _report_reconciled(repairs)
+    _report_unwritten(repairs, "read-only command")
     data = {"environment": environment.name, "entries": [e.to_dict() for e in entries]}
     ui.emit(data, app_ctx.output, _render_entries)
 
@@ -130,7 +132,7 @@ def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_
 
     app_ctx, environment, manager = _manager(ctx, env)
     entries, repairs = manager.entries([set_kind.value])
-    _report_reconciled(repairs)
+    _report_unwritten(repairs, "read-only command")
     if app_ctx.json and file is None:
         return ui.emit({"environment": environment.name, "entries": [e.to_dict() for e in entries]}, "json", None)
     text = export_csv(entries)
@@ -143,9 +145,24 @@ def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_
 
 # ---- rendering -------------------------------------------------------------------------------------------------
 
-def _report_reconciled(repairs) -> None:
+def _report_reconciled(repairs, skipped=()) -> None:
     for repair in repairs:
-        ui.info(f"ledger reconciled with WAF: {repair.address}: {repair.action}")
+        if repair.action != "archived":
+            ui.info(f"ledger reconciled with WAF: {repair.address}: {repair.action}")
+    archived = sum(1 for repair in repairs if repair.action == "archived")
+    if archived:
+        ui.info(f"ledger: moved {archived} removed entries to its history partition")
+    for repair in skipped:
+        ui.info(f"ledger not reconciled: {repair.address}: {repair.action} skipped, the entry changed since it "
+                "was read (the next command decides again)")
+
+
+def _report_unwritten(repairs, why: str) -> None:
+    """Repairs a read-only or dry run finds: shown as the listing assumes them, written by the next change."""
+    for repair in repairs:
+        if repair.action != "archived":
+            ui.info(f"ledger differs from WAF: {repair.address}: {repair.action} (not written: {why}; the next "
+                    "changing command, e.g. `waf prune`, repairs it)")
 
 
 def _render(output: str, result, planned: bool = False) -> None:

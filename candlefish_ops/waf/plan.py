@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 from candlefish_ops.errors import ValidationError
 from candlefish_ops.waf.addresses import Network, NetworkIndex, Request, parse_network, version_of
 from candlefish_ops.waf.expiry import iso, parse_expires
-from candlefish_ops.waf.ledger import ADDING, REMOVING, LedgerEntry, Repair, unknown_origin
+from candlefish_ops.waf.ledger import ADDING, REMOVED, REMOVING, LedgerEntry, Repair, unknown_origin
 
 VERBS = {"block": ("blocked", "blocklist"), "allow": ("allowed", "allowlist")}
 
@@ -41,6 +41,7 @@ class SetChange:
     state: Any  # the IpSetState the change was planned against (one read per set)
     add: tuple[LedgerEntry, ...] = ()  # status "adding"
     remove: tuple[LedgerEntry, ...] = ()  # status "removing"
+    archive: tuple[LedgerEntry, ...] = ()  # tombstones the intent items overwrite: kept in history first
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,9 @@ def plan_additions(view: SetView, networks: Sequence[Network], metadata: Sequenc
         raise ValidationError(f"IP set {view.name} holds {len(view.addresses):,} entries and this would add "
                               f"{len(adds):,}: the limit is {limit:,} per set, only {limit - len(view.addresses):,} "
                               "left; nothing was changed (remove or consolidate entries first)")
-    return SetChange(view.kind, view.version, view.name, view.state, add=tuple(adds)), skipped, left
+    tombstones = tuple(view.ledger[e.address] for e in adds
+                       if e.address in view.ledger and view.ledger[e.address].status == REMOVED)
+    return SetChange(view.kind, view.version, view.name, view.state, add=tuple(adds), archive=tombstones), skipped, left
 
 
 def plan_removals(view: SetView, networks: Sequence[Network], stamp: Stamp,
