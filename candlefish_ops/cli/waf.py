@@ -196,7 +196,11 @@ def _render_changes(data: dict) -> None:
 
 
 def _render_entries(data: dict) -> None:
-    rows = [(e["set"], _address_cell(e), e["reason"], _who(e["added_by"]), _when(e["added_at"]),
+    """The entries as a table; reasons and authors are shown literally (no rich markup such as [link=...]),
+    and `ui` escapes their control characters."""
+    from rich.markup import escape
+
+    rows = [(e["set"], _address_cell(e), escape(e["reason"]), escape(_who(e["added_by"])), _when(e["added_at"]),
              _when(e["expires_at"]) or "never") for e in data["entries"]]
     ui.table(f"WAF IP set entries of {data['environment']}", ("set", "address", "reason", "added by", "added (UTC)",
                                                               "expires (UTC)"), rows, caption=f"{len(rows)} entries")

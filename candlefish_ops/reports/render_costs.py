@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from candlefish_ops.reports.costs import CostLine, CostReport
@@ -60,13 +58,10 @@ def csv_columns(report: CostReport) -> list[str]:
 
 def to_csv(report: CostReport) -> str:
     """One row per line, then the total (whose note says how the month end was estimated)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(csv_columns(report))
-    for line in report.lines:
-        writer.writerow(_csv_row(line, report, ""))
-    writer.writerow(_csv_row(report.total, report, report.month_end.detail))
-    return buffer.getvalue()
+    from candlefish_ops.ui import csv_text
+
+    rows = [_csv_row(line, report, "") for line in report.lines]
+    return csv_text(csv_columns(report), rows + [_csv_row(report.total, report, report.month_end.detail)])
 
 
 def _csv_row(line: CostLine, report: CostReport, note: str) -> list[Any]:

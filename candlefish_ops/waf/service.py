@@ -219,7 +219,7 @@ class WafManager:
         networks = parse_batch(requests, purpose, allow_private or self.config.allow_private)
         now = self._clock()
         expiries = planner.parse_expiries(requests, expires, now)
-        metadata = [(request.reason or reason or "", expiry) for request, expiry in zip(requests, expiries)]
+        metadata = list(zip(planner.parse_reasons(requests, reason), expiries))
         versions = sorted({version_of(n) for n in networks})
         warnings = (self._check_allowlist(networks, versions) if kind == "block"
                     else self._blocked_too(networks, versions))
