@@ -19,7 +19,7 @@ WAF is the truth about membership; the ledger holds metadata and the state of in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -57,6 +57,8 @@ class LedgerEntry:
     removed_at: str | None = None
     removed_reason: str | None = None
     ttl: int | None = None  # epoch seconds; only on removed entries (DynamoDB TTL may expire them)
+    # the attributes the stored item had when read (empty: not read from the table); not stored itself
+    stored: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def key(self) -> dict[str, str]:
         return {"pk": partition(self.kind, self.version), "sk": self.address}
@@ -74,6 +76,11 @@ class LedgerEntry:
                     sk=f"{self.address}#{self.removed_at or self.updated_at}")
         return item
 
+    def as_read(self) -> dict[str, Any]:
+        """The attributes of the live item as it was read (what a conditional write expects to find)."""
+        item = self.to_item()
+        return {k: v for k, v in item.items() if not self.stored or k in self.stored or k in ("pk", "sk")}
+
     def expired(self, now: datetime) -> bool:
         return self.status == ACTIVE and self.expires_at is not None and parse_iso(self.expires_at) <= now
 
@@ -83,14 +90,14 @@ class LedgerEntry:
                 "expires_at": self.expires_at, "origin": self.origin}
 
 
-_FIELDS = tuple(f.name for f in fields(LedgerEntry))
+_FIELDS = tuple(f.name for f in fields(LedgerEntry) if f.name != "stored")
 
 
 def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
     values = {name: item[name] for name in _FIELDS if name in item}
     if values.get("ttl") is not None:
         values["ttl"] = int(values["ttl"])
-    return LedgerEntry(**values)
+    return LedgerEntry(**values, stored=frozenset(values))
 
 
 @dataclass(frozen=True)

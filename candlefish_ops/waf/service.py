@@ -186,7 +186,7 @@ class WafManager:
         return written, skipped
 
     def _write_repair(self, repair: Repair) -> bool:
-        seen = repair.seen.to_item() if repair.seen is not None else None
+        seen = repair.seen.as_read() if repair.seen is not None else None
         if repair.put is not None:
             return self.table.put_if_unchanged(repair.put.to_item(), seen)
         return self.table.delete_if_unchanged(repair.delete, seen)

@@ -66,6 +66,7 @@ def test_a_ledger_in_the_old_layout_is_read_as_it_is_and_moved_by_writing_comman
                 "added_by": {"S": "arn:aws:iam::123456789012:user/old"}, "added_at": {"S": OLD},
                 "origin": {"S": "candlefish"}, "updated_at": {"S": OLD}}
         if status == "removed":
+            del item["origin"]  # an item lacking a field is still moved (its conditions use what it has)
             item.update(removed_by={"S": "arn:aws:iam::123456789012:user/old"}, removed_at={"S": OLD},
                         removed_reason={"S": "unblock-ip"}, ttl={"N": "4102444800"})
         dynamodb.put_item(TableName=table, Item=item)
