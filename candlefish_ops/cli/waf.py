@@ -171,6 +171,7 @@ def _render(output: str, result, planned: bool = False) -> None:
         data["planned"] = [{"set": c.kind, "version": c.version, "ip_set": c.name,
                             "add": [e.address for e in c.add], "remove": [e.address for e in c.remove]}
                            for c in result.plan.changes]
+        data["would_reconcile"] = [{"address": r.address, "action": r.action} for r in result.plan.reconciled]
     ui.emit(data, output, _render_changes)
 
 

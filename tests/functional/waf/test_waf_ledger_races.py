@@ -112,3 +112,6 @@ def test_a_dry_run_writes_nothing_to_the_ledger(world, waf_cli):
     result = waf_cli("block-ip", "staging", ADDRESS, "--dry-run")
     assert result.exit_code == 0 and "198.51.100.77/32: unknown-origin (not written: dry run" in result.stderr
     assert world.ledger() == {}
+    planned = waf_cli("block-ip", "staging", ADDRESS, "--dry-run", "--output", "json").json()
+    assert planned["would_reconcile"] == [{"address": "198.51.100.77/32", "action": "unknown-origin"}]
+    assert planned["reconciled"] == [] and world.ledger() == {}
