@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from candlefish_ops.reports.costs import CostLine, CostReport
+from candlefish_ops.ui import safe
 
 REQUEST_PRICE_USD = 0.01
 _STATUS_STYLE = {"under": "green", "near": "yellow", "over": "bold red", "no budget": "dim"}
@@ -108,10 +109,12 @@ def table_rows(report: CostReport) -> list[list[str]]:
 
 
 def _table_row(line: CostLine, report: CostReport, scale: float) -> list[str]:
+    from rich.markup import escape
+
     style = _STATUS_STYLE.get(line.status, "")
     status = f"[{style}]{line.status}[/]" if style else line.status
     used = "—" if line.used_percent is None else f"{line.used_percent:.0f}%"
-    name = f"[bold]{line.name}[/]" if line is report.total else line.name
+    name = f"[bold]{escape(line.name)}[/]" if line is report.total else escape(line.name)
     return [name, *(money(m) for m in line.months), money(line.estimate), signed(line.change, line.change_percent),
             money(line.budget), used, status, bar(line, scale)]
 
@@ -131,7 +134,7 @@ def rich_table(report: CostReport):
     for index, column in enumerate(table_columns(report)):
         grid.add_column(column, justify="left" if index == 0 or column in ("status", "") else "right")
     for row in table_rows(report):
-        grid.add_row(*row)
+        grid.add_row(*(safe(cell) for cell in row))  # line names come from the bill: no terminal controls
     return grid
 
 

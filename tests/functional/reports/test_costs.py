@@ -208,3 +208,15 @@ def test_csv_cells_cannot_start_a_spreadsheet_formula(aws, cli, config_dir, repo
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row.values())
     cloudfront = next(row for row in rows if row["line"] == "Amazon CloudFront")
     assert cloudfront["change"] == "-10.00"  # a plain negative number stays a number
+
+
+
+def test_the_table_shows_control_characters_in_line_names_as_escapes(aws, cli, config_dir, reports_env, deployed,
+                                                                     monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    hostile = "\x1b]0;owned\x07[link=http://evil.example]Svc[/link]"
+    seed(aws, {month: {**amounts, (hostile, "USE1-Requests"): 1.0} for month, amounts in BILL.items()})
+    result = run_costs(cli, config_dir)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert "\\x1b]0;owned\\x07[link=http://evil.example]Svc[/link]" in result.stdout
