@@ -8,7 +8,17 @@ Scenarios (each repetition starts from a reset emulator; setup is not measured):
   by-hand-100-into-empty    100 addresses, one GetIPSet + UpdateIPSet each (what a shell loop over
                             `aws wafv2` does), no ledger
 
-Run:  /work/venv/bin/python bench/waf.py [--reps 5] [--only NAME]
+`--history` instead times whole `candlefish waf` commands (in-process CLI, `block-ip` of one new address and
+`list`) as the ledger's history grows: an empty ledger; 100,000 removals in the history partition (the current
+layout); and 14,000 removals stored the old way, among the live entries (what commands read before the
+history partition existed, until writing commands have moved them), plus the first writing command on it.
+History items are put straight into the in-process emulator's table (setup, not measured).
+
+Run:  .venv/bin/python bench/waf.py [--reps 5] [--only NAME]
+      .venv/bin/python bench/waf.py --history [--reps 5] [--history-items 100000] [--old-layout-items 14000]
+                                    [--stock-query]
+`--stock-query` runs moto's own DynamoDB Query, which walks every item of the table, instead of the emulator
+extension that reads only the queried partition as DynamoDB does (candlefish_ops/local/extensions/dynamodb_query.py).
 """
 
 from __future__ import annotations
@@ -174,5 +184,117 @@ def print_table(rows, reps: int) -> None:
         print(f"| {name} | {sum(calls.values())} | {detail} | {median:.2f} ({low:.2f}-{high:.2f}) | {spent} |")
 
 
+# ---- --history: command time against the size of the ledger's history --------------------------------------
+
+def seed_history(count: int, partition: str, start: str = "100.0.0.0") -> None:
+    """`count` removal records in `partition` of the ledger table, put straight into moto's backend."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from candlefish_ops.local.emulator import LOCAL_ACCOUNT_ID
+
+    table = dynamodb_backends[LOCAL_ACCOUNT_ID]["us-east-1"].get_table(f"{ENV}-candlefish-waf-ledger")
+    stamp, by = "2026-01-01T00:00:00Z", "arn:aws:iam::123456789012:user/bench"
+    for index, address in enumerate(hosts(count, start)):
+        removed_at = f"2026-01-01T00:{index // 60 % 60:02d}:{index % 60:02d}Z"
+        sk = address if partition.startswith("block") else f"{address}#{removed_at}"
+        table.put_item({"pk": {"S": partition}, "sk": {"S": sk}, "kind": {"S": "block"}, "version": {"S": "v4"},
+                        "address": {"S": address}, "status": {"S": "removed"}, "reason": {"S": "bench history"},
+                        "added_by": {"S": by}, "added_at": {"S": stamp}, "origin": {"S": "candlefish"},
+                        "updated_at": {"S": stamp}, "removed_by": {"S": by}, "removed_at": {"S": removed_at},
+                        "removed_reason": {"S": "unblock-ip"}, "ttl": {"N": "4102444800"}})
+
+
+def cli_command(config_dir: Path, *args: str) -> float:
+    """One `candlefish waf ...` run in-process (as the console script runs it); its wall time."""
+    from typer.testing import CliRunner
+
+    from candlefish_ops.cli import app
+
+    started = time.perf_counter()
+    result = CliRunner().invoke(app, ["waf", *args, "--config-dir", str(config_dir)])
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    return elapsed
+
+
+HISTORY_SCENARIOS = {  # name -> (history items, partition they are stored in)
+    "empty ledger": (0, ""),
+    "history partition": (None, "history#block#v4"),
+    "old layout, not yet moved": (-1, "block#v4"),
+}
+
+
+def run_history(endpoint: str, workdir: Path, reps: int, items: int, old_items: int) -> list[tuple]:
+    import boto3
+
+    from candlefish_ops.local.emulator import reset_endpoint
+
+    rows, new = [], iter(hosts(10_000, "198.18.0.0"))
+    for name, (count, partition) in HISTORY_SCENARIOS.items():
+        count = items if count is None else old_items if count == -1 else count
+        if partition == "block#v4" and not count:
+            continue
+        reset_endpoint(endpoint)
+        create_state(boto3.Session(region_name="us-east-1"))
+        seeded = time.perf_counter()
+        if count:
+            seed_history(count, partition)
+        seeded = time.perf_counter() - seeded
+        if partition == "block#v4":  # the first writing command moves ARCHIVE_PER_SET of them
+            rows.append((name, count, "first block-ip (moves 500)", [cli_command(workdir, "block-ip", ENV,
+                                                                                  next(new))], seeded))
+            reset_endpoint(endpoint)
+            create_state(boto3.Session(region_name="us-east-1"))
+            seed_history(count, partition)
+        for label, args in (("block-ip 1 address", lambda: ("block-ip", ENV, next(new))),
+                            ("list", lambda: ("list", ENV))):
+            if partition == "block#v4" and label != "list":
+                continue  # a block-ip would move part of the old layout: measured once above
+            times = []
+            for _ in range(reps):
+                times.append(cli_command(workdir, *args()))
+                print(f"  {name} / {label}: {times[-1]:.2f} s", file=sys.stderr, flush=True)
+            rows.append((name, count, label, times, seeded))
+    return rows
+
+
+def print_history(rows, reps: int) -> None:
+    import resource
+
+    base = {label: statistics.median(times) for name, _c, label, times, _s in rows if name == "empty ledger"}
+    print(f"| ledger | history items | command | wall s, median of {reps} (min-max) | vs empty ledger |")
+    print("|---|---|---|---|---|")
+    for name, count, label, times, _seeded in rows:
+        median = statistics.median(times)
+        ratio = f"{median / base[label]:.2f}x" if label in base else ""
+        print(f"| {name} | {count:,} | {label} | {median:.2f} ({min(times):.2f}-{max(times):.2f}) | {ratio} |")
+    print(f"\npeak RSS of the bench process (emulator included): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
 if __name__ == "__main__":
-    main()
+    if "--history" in sys.argv:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--history", action="store_true")
+        parser.add_argument("--reps", type=int, default=5)
+        parser.add_argument("--history-items", type=int, default=100_000)
+        parser.add_argument("--old-layout-items", type=int, default=14_000)
+        parser.add_argument("--stock-query", action="store_true")
+        options = parser.parse_args()
+        from candlefish_ops.local.emulator import Emulator, point_sdk_at
+
+        emulator = Emulator()
+        point_sdk_at(emulator.start(), "us-east-1")
+        if options.stock_query:
+            from moto.dynamodb.models.table import Table
+
+            Table.query = Table.query.moto_original
+        print(f"DynamoDB Query: {'moto stock (walks the whole table)' if options.stock_query else 'one partition'}")
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / f"{ENV}.yaml").write_text(CONFIG, encoding="utf-8")
+            found = run_history(emulator.endpoint, Path(tmp), options.reps, options.history_items,
+                                options.old_layout_items)
+        emulator.stop()
+        print_history(found, options.reps)
+    else:
+        main()

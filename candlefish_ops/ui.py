@@ -1,8 +1,17 @@
-"""All terminal output: results on stdout (a table or one JSON document), progress and errors on stderr."""
+"""All terminal output: results on stdout (a table or one JSON document), progress and errors on stderr.
+
+Text that reaches a terminal goes through `safe`: control characters (ESC, CSI, BEL, CR, backspace, ...) and
+Unicode direction overrides are shown as escapes (`\\x1b`), so data (a WAF reason, a stack output) cannot
+clear or retitle the terminal or disguise a line. CSV goes through `csv_text`, whose cells cannot start a
+spreadsheet formula.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import sys
 from typing import Any, Callable, Iterable, Sequence
 
@@ -12,6 +21,44 @@ from candlefish_ops.errors import Aborted
 # Where the output is not a terminal (a pipe, a file, CI's log) nothing is cut to fit: tables are laid
 # out on a line this wide, i.e. as wide as their content.
 PIPE_WIDTH = 100_000
+
+# C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), bidi marks and overrides
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_ONE_LINE = re.compile(f"{_UNSAFE.pattern}|[\t\n]")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(text: str, one_line: bool = False) -> str:
+    """`text` with every terminal control character shown as an escape (`\\x1b`); tab and newline are kept
+    unless `one_line`."""
+    return (_UNSAFE_ONE_LINE if one_line else _UNSAFE).sub(_escaped, text)
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell that a spreadsheet shows as text: a string starting with = + - @ tab or CR (a formula
+    to Excel, LibreOffice, Google Sheets) gets a leading `'`, unless it is a plain number; control characters
+    are escaped."""
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        text = "'" + text
+    return safe(text)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A CSV document (header, then rows) with every cell made safe by `csv_cell`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([csv_cell(cell) for cell in header])
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
+    return buffer.getvalue()
 
 
 def _console(stderr: bool = False, soft_wrap: bool = False):
@@ -25,21 +72,21 @@ def _console(stderr: bool = False, soft_wrap: bool = False):
 
 def out(text: str = "") -> None:
     """A line of result on stdout (plain text, rich markup allowed; never wrapped, so grep works)."""
-    _console(soft_wrap=True).print(text)
+    _console(soft_wrap=True).print(safe(text))
 
 
 def info(text: str) -> None:
     """Progress or a notice on stderr."""
-    _console(stderr=True, soft_wrap=True).print(text)
+    _console(stderr=True, soft_wrap=True).print(safe(text))
 
 
 def warn(text: str) -> None:
-    _console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/yellow] {text}")
+    _console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/yellow] {safe(text)}")
 
 
 def error(text: str) -> None:
     """The one-line error the CLI prints before exiting non-zero (no markup interpretation)."""
-    print(f"error: {text}", file=sys.stderr)
+    print(f"error: {safe(text, one_line=True)}", file=sys.stderr)
 
 
 def progress_console():
@@ -53,7 +100,7 @@ def result_console():
 
 
 def renderable(item: Any) -> None:
-    """A rich renderable (a table built elsewhere) on stdout."""
+    """A rich renderable (a table built elsewhere, whose cells went through `safe`) on stdout."""
     _console().print(item)
 
 
@@ -68,11 +115,11 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     """Render rows as a rich table on stdout."""
     from rich.table import Table
 
-    grid = Table(title=title, caption=caption, title_justify="left")
+    grid = Table(title=title and safe(title), caption=caption and safe(caption), title_justify="left")
     for column in columns:
-        grid.add_column(column)
+        grid.add_column(safe(column))
     for row in rows:
-        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+        grid.add_row(*("" if cell is None else safe(str(cell)) for cell in row))
     _console().print(grid)
 
 

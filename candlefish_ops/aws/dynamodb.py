@@ -1,5 +1,6 @@
 """DynamoDB tables as plain Python dicts: batched writes (25 a request, UnprocessedItems retried with
-backoff) and paginated queries of one partition."""
+backoff), paginated queries of one partition, and single-item writes conditional on the item being unchanged
+since it was read (optimistic concurrency: the write is skipped, not forced, when someone changed it)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,37 @@ class DynamoTable:
             self._sleep(random.uniform(0, 0.05 * 2 ** attempt))
         raise AwsError(f"writing to table {self.name}: {len(pending.get(self.name, []))} items still unprocessed "
                        f"after {self._max_rounds} attempts (throttled); rerun the command")
+
+    def put_if_unchanged(self, item: dict[str, Any], seen: dict[str, Any] | None) -> bool:
+        """Write `item` only if the stored item still has every attribute of `seen` (None: only if there is no
+        item); False when it changed meanwhile (ConditionalCheckFailedException), and nothing was written."""
+        request = {"TableName": self.name, "Item": _to_item(item), **_unchanged(seen, item)}
+        return self._conditional("put_item", request)
+
+    def delete_if_unchanged(self, key: dict[str, Any], seen: dict[str, Any]) -> bool:
+        """Delete the item at `key` only if it still has every attribute of `seen`; False when it changed."""
+        request = {"TableName": self.name, "Key": _to_item(key), **_unchanged(seen, key)}
+        return self._conditional("delete_item", request)
+
+    def _conditional(self, operation: str, request: dict) -> bool:
+        try:
+            getattr(self._client, operation)(**request)
+            return True
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            with aws_errors(f"writing to table {self.name}"):
+                raise
+
+
+def _unchanged(seen: dict[str, Any] | None, key: dict[str, Any]) -> dict[str, Any]:
+    """A ConditionExpression: the item has these attribute values (absent: the item does not exist)."""
+    if seen is None:
+        first = next(iter(key))
+        return {"ConditionExpression": "attribute_not_exists(#k0)", "ExpressionAttributeNames": {"#k0": first}}
+    names, values, terms = {}, {}, []
+    for index, (name, value) in enumerate(sorted((k, v) for k, v in seen.items() if v is not None)):
+        names[f"#a{index}"], values[f":v{index}"] = name, _SERIALIZER.serialize(value)
+        terms.append(f"#a{index} = :v{index}")
+    return {"ConditionExpression": " AND ".join(terms), "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values}

@@ -63,18 +63,20 @@ def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm
     """Check the arguments, plan, confirm mass changes in protected environments, execute, render."""
     app_ctx, environment, manager = _manager(ctx, env, check=check)
     plan = make_plan(manager)
-    _report_reconciled(plan.reconciled)
     for warning in plan.warnings:
         ui.warn(warning)
     if dry_run:
         from candlefish_ops.waf.service import WafResult
 
+        _report_unwritten(plan.reconciled, "dry run")
         return _render(app_ctx.output, WafResult(plan, ()), planned=True)
     threshold = environment.waf.confirm_threshold
     if confirm and app_ctx.protected(environment) and plan.size > threshold:
         ui.confirm(f"{plan.action}: change {plan.size} entries in {environment.name} "
                    f"(more than waf.confirm_threshold={threshold})?", app_ctx.yes)
-    _render(app_ctx.output, manager.execute(plan))
+    result = manager.execute(plan)
+    _report_reconciled(result.repaired, result.unrepaired)
+    _render(app_ctx.output, result)
 
 
 @app.command("block-ip")
@@ -140,7 +142,7 @@ def list_entries(ctx: typer.Context, env: str = ENV_ARGUMENT,
     app_ctx, environment, manager = _manager(ctx, env)
     kinds = [set_kind.value] if set_kind else ["block", "allow"]
     entries, repairs = manager.entries(kinds, include_removed)
-    _report_reconciled(repairs)
+    _report_unwritten(repairs, "read-only command")
     data = {"environment": environment.name, "entries": [e.to_dict() for e in entries]}
     ui.emit(data, app_ctx.output, _render_entries)
 
@@ -154,7 +156,7 @@ def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_
 
     app_ctx, environment, manager = _manager(ctx, env, csv=True)  # CSV is what export writes
     entries, repairs = manager.entries([set_kind.value])
-    _report_reconciled(repairs)
+    _report_unwritten(repairs, "read-only command")
     if app_ctx.json and file is None:
         return ui.emit({"environment": environment.name, "entries": [e.to_dict() for e in entries]}, "json", None)
     text = export_csv(entries)
@@ -167,9 +169,24 @@ def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_
 
 # ---- rendering -------------------------------------------------------------------------------------------------
 
-def _report_reconciled(repairs) -> None:
+def _report_reconciled(repairs, skipped=()) -> None:
     for repair in repairs:
-        ui.info(f"ledger reconciled with WAF: {repair.address}: {repair.action}")
+        if repair.action != "archived":
+            ui.info(f"ledger reconciled with WAF: {repair.address}: {repair.action}")
+    archived = sum(1 for repair in repairs if repair.action == "archived")
+    if archived:
+        ui.info(f"ledger: moved {archived} removed entries to its history partition")
+    for repair in skipped:
+        ui.info(f"ledger not reconciled: {repair.address}: {repair.action} skipped, the entry changed since it "
+                "was read (the next command decides again)")
+
+
+def _report_unwritten(repairs, why: str) -> None:
+    """Repairs a read-only or dry run finds: shown as the listing assumes them, written by the next change."""
+    for repair in repairs:
+        if repair.action != "archived":
+            ui.info(f"ledger differs from WAF: {repair.address}: {repair.action} (not written: {why}; the next "
+                    "changing command, e.g. `waf prune`, repairs it)")
 
 
 def _render(output: str, result, planned: bool = False) -> None:
@@ -178,6 +195,7 @@ def _render(output: str, result, planned: bool = False) -> None:
         data["planned"] = [{"set": c.kind, "version": c.version, "ip_set": c.name,
                             "add": [e.address for e in c.add], "remove": [e.address for e in c.remove]}
                            for c in result.plan.changes]
+        data["would_reconcile"] = [{"address": r.address, "action": r.action} for r in result.plan.reconciled]
     ui.emit(data, output, _render_changes)
 
 
@@ -203,7 +221,11 @@ def _render_changes(data: dict) -> None:
 
 
 def _render_entries(data: dict) -> None:
-    rows = [(e["set"], _address_cell(e), e["reason"], _who(e["added_by"]), _when(e["added_at"]),
+    """The entries as a table; reasons and authors are shown literally (no rich markup such as [link=...]),
+    and `ui` escapes their control characters."""
+    from rich.markup import escape
+
+    rows = [(e["set"], _address_cell(e), escape(e["reason"]), escape(_who(e["added_by"])), _when(e["added_at"]),
              _when(e["expires_at"]) or "never") for e in data["entries"]]
     ui.table(f"WAF IP set entries of {data['environment']}", ("set", "address", "reason", "added by", "added (UTC)",
                                                               "expires (UTC)"), rows, caption=f"{len(rows)} entries")

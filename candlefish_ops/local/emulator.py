@@ -6,6 +6,8 @@ import logging
 import os
 import threading
 import urllib.request
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from candlefish_ops.errors import EmulatorError
 
@@ -75,6 +77,7 @@ class OneRequestAtATime:
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
+        _run_request_hooks(environ)  # outside the lock: a hook may call the emulator itself
         with self._lock:
             body = self._app(environ, start_response)
             try:
@@ -82,6 +85,61 @@ class OneRequestAtATime:
             finally:
                 if hasattr(body, "close"):
                     body.close()
+
+
+class RequestHook:
+    """One interleaving injected into the emulator: `action()` runs once, just before the `nth` request whose
+    operation is in `operations` (e.g. {"Query"}, {"GetIPSet"}) enters moto; that request waits for it."""
+
+    def __init__(self, operations: set[str], action: Callable[[], None], nth: int) -> None:
+        self.operations = operations
+        self.action = action
+        self.nth = nth
+        self.seen = 0
+        self.fired = False
+        self.error: BaseException | None = None
+
+
+_HOOKS: list[RequestHook] = []
+_HOOKS_LOCK = threading.Lock()
+
+
+@contextmanager
+def before_request(operations: str | set[str], action: Callable[[], None], nth: int = 1) -> Iterator[RequestHook]:
+    """Deterministic interleavings for tests and benchmarks (never used by the CLI): while the block runs,
+    run `action` once, before the nth matching request (JSON protocols: the operation named by X-Amz-Target,
+    e.g. "DynamoDB_20120810.Query" is "Query"). An exception raised by `action` is re-raised at the end."""
+    hook = RequestHook({operations} if isinstance(operations, str) else set(operations), action, nth)
+    with _HOOKS_LOCK:
+        _HOOKS.append(hook)
+    try:
+        yield hook
+    finally:
+        with _HOOKS_LOCK:
+            if hook in _HOOKS:
+                _HOOKS.remove(hook)
+    if hook.error is not None:
+        raise hook.error
+
+
+def _run_request_hooks(environ) -> None:
+    if not _HOOKS:
+        return
+    operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+    due = []
+    with _HOOKS_LOCK:
+        for hook in list(_HOOKS):
+            if operation in hook.operations:
+                hook.seen += 1
+                if hook.seen == hook.nth:
+                    hook.fired = True
+                    _HOOKS.remove(hook)  # one-shot: the action's own requests do not trigger it again
+                    due.append(hook)
+    for hook in due:
+        try:
+            hook.action()
+        except BaseException as error:  # noqa: BLE001 - handed back to the test that injected it
+            hook.error = error
 
 
 class _ServerThread:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from candlefish_ops.reports.costs import CostLine, CostReport
+from candlefish_ops.ui import safe
 
 REQUEST_PRICE_USD = 0.01
 _STATUS_STYLE = {"under": "green", "near": "yellow", "over": "bold red", "no budget": "dim"}
@@ -60,13 +59,10 @@ def csv_columns(report: CostReport) -> list[str]:
 
 def to_csv(report: CostReport) -> str:
     """One row per line, then the total (whose note says how the month end was estimated)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(csv_columns(report))
-    for line in report.lines:
-        writer.writerow(_csv_row(line, report, ""))
-    writer.writerow(_csv_row(report.total, report, report.month_end.detail))
-    return buffer.getvalue()
+    from candlefish_ops.ui import csv_text
+
+    rows = [_csv_row(line, report, "") for line in report.lines]
+    return csv_text(csv_columns(report), rows + [_csv_row(report.total, report, report.month_end.detail)])
 
 
 def _csv_row(line: CostLine, report: CostReport, note: str) -> list[Any]:
@@ -113,10 +109,12 @@ def table_rows(report: CostReport) -> list[list[str]]:
 
 
 def _table_row(line: CostLine, report: CostReport, scale: float) -> list[str]:
+    from rich.markup import escape
+
     style = _STATUS_STYLE.get(line.status, "")
     status = f"[{style}]{line.status}[/]" if style else line.status
     used = "—" if line.used_percent is None else f"{line.used_percent:.0f}%"
-    name = f"[bold]{line.name}[/]" if line is report.total else line.name
+    name = f"[bold]{escape(line.name)}[/]" if line is report.total else escape(line.name)
     return [name, *(money(m) for m in line.months), money(line.estimate), signed(line.change, line.change_percent),
             money(line.budget), used, status, bar(line, scale)]
 
@@ -136,7 +134,7 @@ def rich_table(report: CostReport):
     for index, column in enumerate(table_columns(report)):
         grid.add_column(column, justify="left" if index == 0 or column in ("status", "") else "right")
     for row in table_rows(report):
-        grid.add_row(*row)
+        grid.add_row(*(safe(cell) for cell in row))  # line names come from the bill: no terminal controls
     return grid
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from candlefish_ops.reports.health import Check, HealthReport
+from candlefish_ops.ui import safe
 
 _STYLE = {"PASS": "green", "WARN": "yellow", "FAIL": "bold red", "MISSING": "magenta", "INFO": "dim"}
 
@@ -66,5 +67,5 @@ def rich_table(report: HealthReport):
     for column in COLUMNS:
         grid.add_column(column)
     for row in rows(report):
-        grid.add_row(*row)
+        grid.add_row(*(safe(cell) for cell in row))  # details quote AWS answers: no terminal controls
     return grid

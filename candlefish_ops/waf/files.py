@@ -8,7 +8,6 @@ and `expires` (or `expires_at`) columns. Export writes that CSV, so an export ca
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -77,10 +76,8 @@ def _parse_csv(lines: Sequence[str], header_index: int, label: str) -> list[Requ
 
 
 def export_csv(entries: Iterable[LedgerEntry]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for entry in entries:
-        writer.writerow([entry.address, entry.reason, entry.expires_at or "", entry.added_by, entry.added_at,
-                         entry.origin])
-    return buffer.getvalue()
+    """The entries as CSV; cells that a spreadsheet would run as a formula are neutralised (`ui.csv_text`)."""
+    from candlefish_ops.ui import csv_text
+
+    return csv_text(EXPORT_COLUMNS, ([entry.address, entry.reason, entry.expires_at or "", entry.added_by,
+                                      entry.added_at, entry.origin] for entry in entries))

@@ -5,6 +5,7 @@ Nothing here talks to AWS; `candlefish_ops.waf.service` reads the state, calls t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Mapping, Sequence
@@ -12,9 +13,11 @@ from typing import Any, Mapping, Sequence
 from candlefish_ops.errors import ValidationError
 from candlefish_ops.waf.addresses import Network, NetworkIndex, Request, parse_network, version_of
 from candlefish_ops.waf.expiry import iso, parse_expires
-from candlefish_ops.waf.ledger import ADDING, REMOVING, LedgerEntry, Repair, unknown_origin
+from candlefish_ops.waf.ledger import ADDING, REMOVED, REMOVING, LedgerEntry, Repair, unknown_origin
 
 VERBS = {"block": ("blocked", "blocklist"), "allow": ("allowed", "allowlist")}
+MAX_REASON_LENGTH = 500  # characters; a reason is a note for people, kept on every ledger item
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class SetChange:
     state: Any  # the IpSetState the change was planned against (one read per set)
     add: tuple[LedgerEntry, ...] = ()  # status "adding"
     remove: tuple[LedgerEntry, ...] = ()  # status "removing"
+    archive: tuple[LedgerEntry, ...] = ()  # tombstones the intent items overwrite: kept in history first
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,31 @@ def parse_expiries(requests: Sequence[Request], default: str | None, now: dateti
         raise ValidationError(f"{len(problems)} entries with a bad expiry, nothing was changed: "
                               + "; ".join(problems))
     return parsed
+
+
+def parse_reasons(requests: Sequence[Request], default: str) -> list[str]:
+    """Each request's reason (its own, else the default); every reason too long or holding control characters
+    is listed at once, and nothing is changed."""
+    reasons, problems = [], []
+    for request in requests:
+        reason = request.reason or default or ""
+        problem = _reason_problem(reason)
+        if problem and request.reason:
+            problems.append(f"{request.where}: {problem}" if request.where else problem)
+        elif problem and f"--reason: {problem}" not in problems:
+            problems.append(f"--reason: {problem}")
+        reasons.append(reason)
+    if problems:
+        raise ValidationError(f"{len(problems)} bad reason(s), nothing was changed: " + "; ".join(problems))
+    return reasons
+
+
+def _reason_problem(reason: str) -> str | None:
+    if len(reason) > MAX_REASON_LENGTH:
+        return f"the reason is {len(reason):,} characters long, at most {MAX_REASON_LENGTH} are allowed"
+    if _CONTROL.search(reason):
+        return "the reason holds control characters (escape sequences, tabs, line breaks); write it as plain text"
+    return None
 
 
 def check_allowlist(networks: Sequence[Network], allow: Mapping[str, NetworkIndex]) -> list[str]:
@@ -143,7 +172,9 @@ def plan_additions(view: SetView, networks: Sequence[Network], metadata: Sequenc
         raise ValidationError(f"IP set {view.name} holds {len(view.addresses):,} entries and this would add "
                               f"{len(adds):,}: the limit is {limit:,} per set, only {limit - len(view.addresses):,} "
                               "left; nothing was changed (remove or consolidate entries first)")
-    return SetChange(view.kind, view.version, view.name, view.state, add=tuple(adds)), skipped, left
+    tombstones = tuple(view.ledger[e.address] for e in adds
+                       if e.address in view.ledger and view.ledger[e.address].status == REMOVED)
+    return SetChange(view.kind, view.version, view.name, view.state, add=tuple(adds), archive=tombstones), skipped, left
 
 
 def plan_removals(view: SetView, networks: Sequence[Network], stamp: Stamp,

@@ -2,29 +2,34 @@
 
 Crash-safety protocol (WAF is the truth about membership; the ledger is metadata plus in-flight intent):
 
-1. Read. For each IP set involved: `GetIPSet` (addresses + LockToken) FIRST, then query the ledger partition.
+1. Read. For each IP set involved: `GetIPSet` (addresses + LockToken) FIRST, then query the set's live ledger
+   partition (never its history: see `candlefish_ops.waf.ledger` for the layout).
    (In this order, an address another operator is adding is either absent from our WAF read, or its
    "adding" ledger item, written before its WAF write, is already visible to our ledger read.)
-2. Reconcile (every command): make the ledger agree with WAF:
-   - "adding" and in WAF            -> "active" (the add succeeded; the crash came before step 5)
-   - "adding", not in WAF, settled   -> deleted (the add never reached WAF)
-   - "removing" and not in WAF       -> "removed" (keeps who removed it and why)
-   - "removing", still in WAF, settled -> "active" again (the removal never reached WAF)
-   - "active" but not in WAF          -> "removed" ("removed outside candlefish")
-   - in WAF without a live entry      -> "active", origin "unknown"
-   "Settled" means last updated more than `waf.pending_grace_seconds` ago, so a change another operator has
-   in flight right now is left alone.
+2. Reconcile (pure): the ledger fixes that would make it agree with WAF. Entries changed less than
+   `waf.pending_grace_seconds` ago are left alone (another operator may be mid-way, and a WAF read may lag
+   behind a write), except that an intent WAF already shows done is completed:
+   - "adding" and in WAF                -> "active" (the add succeeded; the crash came before step 6)
+   - "removing" and not in WAF          -> "removed" (keeps who removed it and why)
+   - "adding", not in WAF, settled      -> deleted (the add never reached WAF)
+   - "removing", still in WAF, settled  -> "active" again (the removal never reached WAF)
+   - "active", not in WAF, settled      -> "removed" ("removed outside candlefish")
+   - "removed", in WAF, settled         -> history; "active", origin "unknown"
+   - "removed", settled                 -> moved to the history partition
+   - in WAF without any ledger item     -> "active", origin "unknown"
+   Read-only commands (`list`, `export`) show the reconciled view and write nothing.
 3. Plan (pure, `candlefish_ops.waf.plan`) and validate everything; nothing has been written yet.
-4. Write intent: the ledger items of the change as "adding" / "removing" (BatchWriteItem, 25 a request).
-5. Write WAF: `UpdateIPSet` with the LockToken from step 1; on `WAFOptimisticLockException` re-read and
+4. Write the repairs, each conditional on its ledger item being unchanged since step 1 (a repair whose item
+   changed meanwhile is skipped: the next command decides again on fresh reads).
+5. Write intent: the ledger items of the change as "adding" / "removing" (BatchWriteItem, 25 a request).
+6. Write WAF: `UpdateIPSet` with the LockToken from step 1; on `WAFOptimisticLockException` re-read and
    re-apply the same change (add these, remove those) with jittered backoff, a bounded number of times,
    so a concurrent operator's entries are never lost.
-6. Settle: the same items as "active" / "removed" (removed items carry a `ttl` for DynamoDB TTL).
+7. Settle: the same items as "active" / "removed" (removed items carry a `ttl` for DynamoDB TTL).
 
-A crash between any two steps leaves a state that step 2 of the next command (any `candlefish waf`
-command, including `list` and the cron-run `prune`) resolves, without losing the reason, the author or the
-expiry of an entry that did reach WAF. If step 5 fails cleanly (limit, retries exhausted), the intent items
-are rolled back at once.
+A crash between any two steps leaves a state that step 2 of the next writing command (including the cron-run
+`prune`) resolves, without losing the reason, the author or the expiry of an entry that did reach WAF. If
+step 6 fails cleanly (limit, retries exhausted), the intent items are rolled back at once.
 """
 
 from __future__ import annotations
@@ -39,8 +44,8 @@ from candlefish_ops.errors import CandlefishError, CredentialsError, ValidationE
 from candlefish_ops.waf import plan as planner
 from candlefish_ops.waf.addresses import NetworkIndex, Request, parse_batch, version_of
 from candlefish_ops.waf.expiry import utc_now
-from candlefish_ops.waf.ledger import (ACTIVE, LIVE, LedgerEntry, ReconcileClock, Repair, apply_repairs,
-                                       entry_from_item, partition, reconcile, removed)
+from candlefish_ops.waf.ledger import (ACTIVE, LIVE, REMOVED, LedgerEntry, ReconcileClock, Repair, apply_repairs,
+                                       entry_from_item, history_partition, partition, reconcile, removed)
 from candlefish_ops.waf.plan import SetChange, SetView, Stamp, WafPlan
 
 
@@ -63,6 +68,8 @@ class SetResult:
 class WafResult:
     plan: WafPlan
     sets: tuple[SetResult, ...]
+    repaired: tuple[Repair, ...] = ()  # the plan's repairs that were written
+    unrepaired: tuple[Repair, ...] = ()  # skipped: their ledger item changed after it was read
 
     def to_dict(self) -> dict:
         plan = self.plan
@@ -73,7 +80,8 @@ class WafResult:
                         for r in self.sets],
             "skipped": [{"address": s.address, "why": s.why} for s in plan.skipped],
             "warnings": list(plan.warnings),
-            "reconciled": [{"address": r.address, "action": r.action} for r in plan.reconciled],
+            "reconciled": [{"address": r.address, "action": r.action} for r in self.repaired],
+            "reconcile_skipped": [{"address": r.address, "action": r.action} for r in self.unrepaired],
             "capacity_left": dict(plan.capacity),
         }
 
@@ -155,23 +163,37 @@ class WafManager:
         return self._table
 
     def load(self, kind: str, version: str) -> SetView:
-        """Read one set (WAF first, then the ledger) and reconcile the ledger with it."""
+        """Read one set (WAF first, then its live ledger partition) and reconcile them in memory (no write)."""
         state = self.waf.get_ip_set(self._ref(kind, version))
         entries = [entry_from_item(item) for item in self.table.query_partition("pk", partition(kind, version))]
         repairs = reconcile(kind, version, state.addresses, entries, self._reconcile_clock())
-        self._write_repairs(repairs)
         return SetView(kind, version, state.ref.name, state, apply_repairs(entries, repairs), tuple(repairs))
+
+    def history(self, kind: str, version: str) -> list[LedgerEntry]:
+        """The removals recorded in the history partition of one set (only `list --all` reads them)."""
+        return [entry_from_item(item) for item in self.table.query_partition("pk", history_partition(kind, version))]
 
     def _reconcile_clock(self) -> ReconcileClock:
         return ReconcileClock(self._clock(), timedelta(seconds=self.config.pending_grace_seconds),
                               timedelta(days=self.config.removed_retention_days))
 
-    def _write_repairs(self, repairs: Sequence[Repair]) -> None:
-        self.table.put_items(r.put.to_item() for r in repairs if r.put is not None)
-        self.table.delete_items(r.delete for r in repairs if r.delete is not None)
+    def write_repairs(self, repairs: Sequence[Repair]) -> tuple[list[Repair], list[Repair]]:
+        """Write the repairs, each only if its ledger item is unchanged since it was read: (written, skipped)."""
+        self.table.put_items(r.archive.history_item() for r in repairs if r.archive is not None)
+        written, skipped = [], []
+        for repair in repairs:
+            (written if self._write_repair(repair) else skipped).append(repair)
+        return written, skipped
+
+    def _write_repair(self, repair: Repair) -> bool:
+        seen = repair.seen.as_read() if repair.seen is not None else None
+        if repair.put is not None:
+            return self.table.put_if_unchanged(repair.put.to_item(), seen)
+        return self.table.delete_if_unchanged(repair.delete, seen)
 
     def entries(self, kinds: Sequence[str], include_removed: bool = False) -> tuple[list[LedgerEntry], list[Repair]]:
-        """Every entry of these sets, reconciled (the truth of WAF with the ledger's metadata)."""
+        """Every entry of these sets, reconciled in memory (the truth of WAF with the ledger's metadata), and the
+        repairs a writing command would make. Writes nothing."""
         self.caller()
         found, repairs = [], []
         for kind in kinds:
@@ -179,7 +201,14 @@ class WafManager:
                 view = self.load(kind, version)
                 repairs.extend(view.repairs)
                 found.extend(e for e in view.ledger.values() if include_removed or e.status in LIVE)
-        return sorted(found, key=lambda e: (e.kind, e.version, e.address)), repairs
+                if include_removed:
+                    found.extend(self._unseen_history(kind, version, view))
+        return sorted(found, key=lambda e: (e.kind, e.version, e.address, e.removed_at or "")), repairs
+
+    def _unseen_history(self, kind: str, version: str, view: SetView) -> list[LedgerEntry]:
+        """History records, without the removals still shown by a tombstone of the live partition."""
+        shown = {(e.address, e.removed_at) for e in view.ledger.values() if e.status == REMOVED}
+        return [e for e in self.history(kind, version) if (e.address, e.removed_at) not in shown]
 
     # ---- planning ------------------------------------------------------------------------------------------
 
@@ -190,7 +219,7 @@ class WafManager:
         networks = parse_batch(requests, purpose, allow_private or self.config.allow_private)
         now = self._clock()
         expiries = planner.parse_expiries(requests, expires, now)
-        metadata = [(request.reason or reason or "", expiry) for request, expiry in zip(requests, expiries)]
+        metadata = list(zip(planner.parse_reasons(requests, reason), expiries))
         versions = sorted({version_of(n) for n in networks})
         warnings = (self._check_allowlist(networks, versions) if kind == "block"
                     else self._blocked_too(networks, versions))
@@ -244,10 +273,13 @@ class WafManager:
     # ---- executing -----------------------------------------------------------------------------------------
 
     def execute(self, plan: WafPlan) -> WafResult:
+        """Write the plan's ledger repairs (conditionally), then each set's change."""
+        repaired, unrepaired = self.write_repairs(plan.reconciled)
         results = [self._execute_change(change) for change in plan.changes if change.add or change.remove]
-        return WafResult(plan, tuple(results))
+        return WafResult(plan, tuple(results), tuple(repaired), tuple(unrepaired))
 
     def _execute_change(self, change: SetChange) -> SetResult:
+        self.table.put_items(e.history_item() for e in change.archive)
         self.table.put_items(e.to_item() for e in (*change.add, *change.remove))  # intent
         outcome: dict[str, tuple[str, ...]] = {}
         try:

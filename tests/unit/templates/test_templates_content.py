@@ -143,6 +143,7 @@ class TestSecurity:
         assert {(a["AttributeName"], a["AttributeType"]) for a in props["AttributeDefinitions"]} == {("pk", "S"), ("sk", "S")}
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}  # history expires
 
     def test_outputs(self, templates):
         assert {"WebAclArn", "AllowListV4Arn", "AllowListV6Arn", "BlockListV4Arn", "BlockListV6Arn",

@@ -59,6 +59,28 @@ def test_reconcile_rules():
     assert repairs["1.0.0.10/32"].put.origin == "unknown"
 
 
+def test_reconcile_leaves_recent_entries_to_their_author_and_to_a_lagging_waf_read():
+    clock = ReconcileClock(NOW, timedelta(minutes=5), timedelta(days=90))
+    entries = [_entry("1.0.0.1/32", ACTIVE, 1), _entry("1.0.0.2/32", REMOVED, 1), _entry("1.0.0.3/32", ADDING, 1),
+               _entry("1.0.0.4/32", REMOVING, 1, removed_by="bob")]
+    waf = frozenset({"1.0.0.2/32", "1.0.0.3/32"})  # 1: just blocked, not yet seen; 2: just unblocked, still seen
+    repairs = {r.address: r for r in reconcile("block", "v4", waf, entries, clock)}
+    assert {a: r.action for a, r in repairs.items()} == {"1.0.0.3/32": "completed-add", "1.0.0.4/32": "completed-remove"}
+    assert repairs["1.0.0.3/32"].seen == entries[2]  # written only if the item is still as read
+
+
+def test_settled_tombstones_move_to_history_a_bounded_number_at_a_time():
+    clock = ReconcileClock(NOW, timedelta(minutes=5), timedelta(days=90))
+    tombstones = [_entry(f"1.0.0.{i}/32", REMOVED, removed_at="2026-01-01T00:00:00Z") for i in range(1, 6)]
+    repairs = reconcile("block", "v4", frozenset(), tombstones + [_entry("1.0.1.1/32", REMOVED, 1)], clock,
+                        archive_limit=3)
+    assert [(r.action, r.address) for r in repairs] == [("archived", f"1.0.0.{i}/32") for i in range(1, 4)]
+    first = repairs[0]
+    assert first.delete == {"pk": "block#v4", "sk": "1.0.0.1/32"} and first.seen == tombstones[0]
+    assert first.archive.history_item()["pk"] == "history#block#v4"
+    assert first.archive.history_item()["sk"] == "1.0.0.1/32#2026-01-01T00:00:00Z"
+
+
 def test_plain_import_with_comments():
     requests = parse_import_text("# header\n203.0.113.7 # scanner\n\n  2001:db8::1\n", "f")
     assert [(r.text, r.where) for r in requests] == [("203.0.113.7", "f line 2"), ("2001:db8::1", "f line 4")]

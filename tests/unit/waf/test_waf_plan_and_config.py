@@ -120,3 +120,21 @@ def test_explicit_names_are_remembered():
     config = _parse({"ip_sets": {"block_v4": "mine"}, "ledger_table": "ledger"})
     assert config.explicit == {"block_v4", "ledger_table"}
     assert waf_config.parse(None, "x").explicit == frozenset()
+
+
+def test_reasons_are_capped_and_plain_text():
+    from candlefish_ops.waf.addresses import Request
+    from candlefish_ops.waf.plan import MAX_REASON_LENGTH, parse_reasons
+
+    fine = [Request("1.2.3.4", "f line 2", reason="INC-4312"), Request("1.2.3.5", "f line 3")]
+    assert parse_reasons(fine, "default") == ["INC-4312", "default"]
+    bad = [Request("1.2.3.4", "f line 2", reason="x" * (MAX_REASON_LENGTH + 1)),
+           Request("1.2.3.5", "f line 3", reason="\x1b]0;pwned\x07"), Request("1.2.3.6", "f line 4")]
+    with pytest.raises(ValidationError) as error:
+        parse_reasons(bad, "ok")
+    message = str(error.value)
+    assert "\n" not in message and message.startswith("2 bad reason(s), nothing was changed")
+    assert f"f line 2: the reason is {MAX_REASON_LENGTH + 1} characters long" in message
+    assert "f line 3: the reason holds control characters" in message
+    with pytest.raises(ValidationError, match="^1 bad reason.*--reason: the reason is 501 characters"):
+        parse_reasons([Request("1.2.3.4"), Request("1.2.3.5")], "y" * 501)
