@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 
 
 def stacks(aws, region="us-east-1"):
@@ -258,6 +259,7 @@ def test_stack_busy_in_another_operation_is_waited_for_with_a_bound(aws, cli, pr
     assert "still UPDATE_IN_PROGRESS after 2s" in result.json()["stacks"][0]["message"]
 
 
+@pytest.mark.faults
 def test_ctrl_c_stops_waiting_and_says_how_to_resume(aws, project, emulator_endpoint):
     """A real process, interrupted while it waits for a busy stack: exit 130, nothing half-made."""
     import os
@@ -284,6 +286,7 @@ def test_ctrl_c_stops_waiting_and_says_how_to_resume(aws, project, emulator_endp
     assert "fixture-staging-app" not in stacks(aws)
 
 
+@pytest.mark.faults
 def test_ctrl_c_deletes_change_sets_created_but_not_executed(aws, cli, project, emulator_endpoint):
     """app (eu-west-1) has its change set ready while app (us-east-1) is busy: Ctrl-C leaves none behind."""
     import os
