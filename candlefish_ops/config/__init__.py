@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from candlefish_ops.config import dns, reports, waf
+from candlefish_ops.config.reader import check_file, read_yaml
 from candlefish_ops.config.schema import Node
 from candlefish_ops.config.stacks import REGION_PATTERN, StackConfig, dependency_batches, parse_stacks
 from candlefish_ops.errors import ConfigError
@@ -49,27 +50,14 @@ def load_environment(config_dir: Path, name: str) -> Environment:
     if not ENV_NAME_PATTERN.match(name):
         raise ConfigError(f"environment name {name!r} is invalid: use lower-case letters, digits and dashes")
     file = Path(config_dir) / f"{name}.yaml"
-    if not file.is_file():
+    if not check_file(file):
         raise ConfigError(f"{file}: no such environment file "
                           f"(known environments: {', '.join(known_environments(config_dir)) or 'none'})")
-    return _parse(Node(_read_yaml(file), file), name)
+    return _parse(Node(read_yaml(file), file), name)
 
 
 def known_environments(config_dir: Path) -> list[str]:
     return sorted(path.stem for path in Path(config_dir).glob("*.yaml"))
-
-
-def _read_yaml(file: Path):
-    import yaml
-
-    try:
-        return yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{file}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot read ({exc})") from exc
 
 
 def _parse(root: Node, name: str) -> Environment:
