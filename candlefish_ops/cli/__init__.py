@@ -13,6 +13,7 @@ from candlefish_ops import __version__, ui
 from candlefish_ops.cli import cdn, dns, local, report, waf
 from candlefish_ops.cli import deploy as deploy_commands
 from candlefish_ops.context import AppContext
+from candlefish_ops.echo import one_line
 from candlefish_ops.errors import CandlefishError
 
 _GLOBAL_FLAGS = {"--yes", "-y", "--debug", "--local"}
@@ -65,11 +66,12 @@ class CandlefishGroup(TyperGroup):
 
 
 def _report(ctx: typer.Context, error: BaseException, line: str) -> None:
+    """Print the error as one line: credentials in URLs hidden, control characters escaped, long input cut."""
     if isinstance(ctx.obj, AppContext) and ctx.obj.debug:
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
-    ui.error(line)
+    ui.error(one_line(line))
 
 
 class OutputFormat(str, Enum):
