@@ -19,6 +19,7 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 
+from candlefish_ops.echo import redact
 from candlefish_ops.errors import AwsError, ConflictError, CredentialsError, NotFoundError
 
 # Adaptive mode: client-side rate limiting on throttling. The attempt count follows the standard chain
@@ -52,8 +53,8 @@ def translate(error: Exception, action: str) -> Exception:
     if isinstance(error, NoRegionError):
         return AwsError(f"{action}: no AWS region configured; set AWS_REGION or the config's region")
     if isinstance(error, EndpointConnectionError):
-        return AwsError(f"{action}: cannot reach AWS at {error.kwargs.get('endpoint_url')}; check the network "
-                        "or AWS_ENDPOINT_URL")
+        return AwsError(f"{action}: cannot reach AWS at {redact(str(error.kwargs.get('endpoint_url')))}; check the "
+                        "network or AWS_ENDPOINT_URL")
     if isinstance(error, ClientError):
         return _translate_client_error(error, action)
     return AwsError(f"{action}: {error}")

@@ -326,3 +326,20 @@ def test_template_over_the_inline_limit_goes_through_the_artifacts_bucket(aws, c
     assert len(keys) == 1 and keys[0].startswith("templates/base/")
     access = aws.client("s3").get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(access.values())
+
+
+def test_a_password_in_aws_endpoint_url_is_not_printed(cli, project, monkeypatch):
+    """An unreachable endpoint with credentials in its URL: the error says where, without the password."""
+    import socket
+
+    with socket.socket() as probe:       # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://deployer:hunter2@127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    result = cli("status", "staging", "--config-dir", project.config_dir)
+    assert result.exit_code == 1
+    assert "hunter2" not in result.stderr + result.stdout
+    assert f"cannot reach AWS at http://deployer:***@127.0.0.1:{port}" in result.stderr
