@@ -7,6 +7,7 @@ after the first stack's ExecuteChangeSet; what happened is read back through Clo
 from __future__ import annotations
 
 import textwrap
+import threading
 
 import pytest
 
@@ -32,11 +33,14 @@ class InterruptAfterFirstExecute(SilentHooks):
 
     def __init__(self) -> None:
         self.executing: list[str] = []
+        self._lock = threading.Lock()   # exactly one worker raises, however the workers interleave
 
     def state(self, target, state: str, detail: str = "") -> None:
         if state.endswith("_IN_PROGRESS") and state != "REVIEW_IN_PROGRESS":
-            self.executing.append(target.label)
-            if len(self.executing) == 1:
+            with self._lock:
+                self.executing.append(target.label)
+                first = len(self.executing) == 1
+            if first:
                 raise KeyboardInterrupt
 
 
