@@ -61,3 +61,10 @@ def test_quoted_cuts_long_values_and_says_how_long():
     assert quoted("a\nb") == "'a\\nb'"
     shown = quoted("z" * 5000)
     assert len(shown) < 120 and "5,000 characters" in shown
+
+
+def test_a_huge_bad_option_value_is_cut_in_click_usage_errors_too(cli, tmp_path):
+    huge = "x" + "9" * 100_000
+    for args in (("deploy", "staging", "--parallel", huge), ("--output", huge, "status", "staging")):
+        result = cli(*args, "--config-dir", tmp_path)
+        assert result.exit_code == 2 and "characters cut" in result.stderr and len(result.stderr) < 1000, args
