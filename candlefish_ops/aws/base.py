@@ -26,6 +26,7 @@ from botocore.exceptions import (
     UnauthorizedSSOTokenError,
 )
 
+from candlefish_ops.echo import redact
 from candlefish_ops.errors import AwsError, AwsSetupError, ConflictError, CredentialsError, NotFoundError
 
 # Adaptive mode: client-side rate limiting on throttling. The attempt count follows the standard chain
@@ -75,8 +76,8 @@ def translate(error: Exception, action: str) -> Exception:
         return AwsSetupError(f"{action}: no AWS region configured; set AWS_REGION (e.g. export AWS_REGION=us-east-1) "
                         "or `region` in the environment file")
     if isinstance(error, EndpointConnectionError):
-        return AwsError(f"{action}: cannot reach AWS at {error.kwargs.get('endpoint_url')}; check the network "
-                        "or AWS_ENDPOINT_URL")
+        return AwsError(f"{action}: cannot reach AWS at {redact(str(error.kwargs.get('endpoint_url')))}; check the "
+                        "network or AWS_ENDPOINT_URL")
     if isinstance(error, ClientError):
         return _translate_client_error(error, action)
     return AwsError(f"{action}: {error}")

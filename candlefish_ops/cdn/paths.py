@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from candlefish_ops.echo import quoted
 from candlefish_ops.errors import ValidationError
 
 MAX_PATH_LENGTH = 4000
@@ -59,16 +60,16 @@ def normalise(text: str, where: str) -> str:
     if not path:
         raise ValidationError(f"{where}: empty path; give paths such as /index.html or /images/*")
     if _CONTROL.search(path):
-        raise ValidationError(f"{where}: path {path!r} contains a control character; remove it")
+        raise ValidationError(f"{where}: path {quoted(path)} contains a control character; remove it")
     if not path.startswith("/"):
-        raise ValidationError(f"{where}: path {path!r} must start with '/' (for example /{path.lstrip('./')})")
+        raise ValidationError(f"{where}: path {quoted(path)} must start with '/' (for example /{path.lstrip('./')})")
     if "*" in path[:-1]:
-        raise ValidationError(f"{where}: path {path!r} has '*' before its end; CloudFront allows one '*', "
+        raise ValidationError(f"{where}: path {quoted(path)} has '*' before its end; CloudFront allows one '*', "
                               "only as the last character (for example /images/*)")
     try:
         encoded = quote(_LONE_PERCENT.sub("%25", path), safe=_SAFE)
     except UnicodeEncodeError as error:  # undecodable bytes from the shell (surrogate escapes)
-        raise ValidationError(f"{where}: path {path!r} is not valid text ({error.reason}); "
+        raise ValidationError(f"{where}: path {quoted(path)} is not valid text ({error.reason}); "
                               "percent-encode its bytes") from error
     if len(encoded) > MAX_PATH_LENGTH:
         raise ValidationError(f"{where}: path is {len(encoded)} characters once encoded, over CloudFront's "

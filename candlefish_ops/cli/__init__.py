@@ -7,14 +7,17 @@ from enum import Enum
 from pathlib import Path
 
 import typer
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from candlefish_ops import __version__, ui
 from candlefish_ops.cli import cdn, dns, edge, local, probe, report, waf
 from candlefish_ops.cli import deploy as deploy_commands
 from candlefish_ops.context import AppContext
+from candlefish_ops.echo import one_line
 from candlefish_ops.errors import CandlefishError
 
+SHORT_LINE = 300  # click's usage errors quote the bad value: at most this much of it
 _GLOBAL_FLAGS = {"--yes", "-y", "--debug", "--local"}
 _GLOBAL_WITH_VALUE = {"--output", "-o", "--config-dir"}
 
@@ -45,9 +48,19 @@ class CandlefishGroup(TyperGroup):
         args = list(sys.argv[1:] if args is None else args)
         return super().main(args=hoist_global_options(args), prog_name=prog_name or "candlefish", **extra)
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except ClickException as error:  # a bad global option: click prints it; keep the value short
+            error.message = one_line(error.message, SHORT_LINE)
+            raise
+
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
+        except ClickException as error:  # a bad argument or option of a command: as above
+            error.message = one_line(error.message, SHORT_LINE)
+            raise
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except CandlefishError as error:
@@ -65,11 +78,12 @@ class CandlefishGroup(TyperGroup):
 
 
 def _report(ctx: typer.Context, error: BaseException, line: str) -> None:
+    """Print the error as one line: credentials in URLs hidden, control characters escaped, long input cut."""
     if isinstance(ctx.obj, AppContext) and ctx.obj.debug:
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
-    ui.error(line)
+    ui.error(one_line(line))
 
 
 class OutputFormat(str, Enum):

@@ -51,6 +51,8 @@ def costs(
 
 
 def _emit_costs(report, output: str, render_costs) -> None:
+    for warning in report.warnings:
+        ui.warn(warning)
     requests = report.requests
     ui.info(f"Cost Explorer requests: {requests} (${requests * render_costs.REQUEST_PRICE_USD:.2f}); "
             + "; ".join(report.notes))

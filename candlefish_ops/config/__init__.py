@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Mapping
 
 from candlefish_ops.config import dns, probe, reports, waf
-from candlefish_ops.config.schema import Node, yaml_problem
+from candlefish_ops.config.reader import check_file, read_yaml
+from candlefish_ops.config.schema import Node
 from candlefish_ops.config.stacks import REGION_PATTERN, StackConfig, dependency_batches, parse_stacks
+from candlefish_ops.echo import quoted
 from candlefish_ops.errors import ConfigError
 
 ENV_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -48,27 +50,16 @@ class Environment:
 def load_environment(config_dir: Path, name: str) -> Environment:
     """Read and validate `<config_dir>/<name>.yaml`."""
     if not ENV_NAME_PATTERN.match(name):
-        raise ConfigError(f"environment name {name!r} is invalid: use lower-case letters, digits and dashes")
+        raise ConfigError(f"environment name {quoted(name)} is invalid: use lower-case letters, digits and dashes")
     file = Path(config_dir) / f"{name}.yaml"
-    if not file.is_file():
+    if not check_file(file):
         raise ConfigError(f"{file}: no such environment file "
                           f"(known environments: {', '.join(known_environments(config_dir)) or 'none'})")
-    return _parse(Node(_read_yaml(file), file), name)
+    return _parse(Node(read_yaml(file), file), name)
 
 
 def known_environments(config_dir: Path) -> list[str]:
     return sorted(path.stem for path in Path(config_dir).glob("*.yaml"))
-
-
-def _read_yaml(file: Path):
-    import yaml
-
-    try:
-        return yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise ConfigError(yaml_problem(file, exc)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot read ({exc})") from exc
 
 
 def _parse(root: Node, name: str) -> Environment:
@@ -78,7 +69,7 @@ def _parse(root: Node, name: str) -> Environment:
         raise root.error(f"says {environment!r} but the file is {name}.yaml", "environment")
     region = root.get("region", str, "us-east-1")
     if not REGION_PATTERN.match(region):
-        raise root.error(f"{region!r} is not an AWS region name", "region")
+        raise root.error(f"{quoted(region)} is not an AWS region name", "region")
     protected = root.get("protected", bool, name in ("production", "prod"))
     templates_dir = (root.file.parent / root.get("templates_dir", str, "../templates")).resolve()
     project = _project(root)

@@ -3,7 +3,9 @@
 For each batch: prepare every stack (inspect its state, resolve parameters from earlier outputs, create
 and describe a change set), show the changes, confirm, then execute and wait. A failed stack's
 dependents are skipped; independent stacks carry on. Ctrl-C stops waiting (CloudFormation carries on by
-itself), deletes change sets that were never executed, and says how to resume.
+itself), starts no further change set (queued work is cancelled and the cancel flag is checked right before
+every ExecuteChangeSet), deletes change sets that were never executed, names the stacks whose execution had
+begun, and says how to resume.
 """
 
 from __future__ import annotations
@@ -146,6 +148,8 @@ class DeployExecutor:
         self._approved_all = False
         self._unexecuted: dict[str, tuple[StackTarget, str]] = {}
         self._unexecuted_lock = threading.Lock()
+        self._started: list[str] = []  # labels of stacks whose ExecuteChangeSet was sent
+        self._started_lock = threading.Lock()
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -158,7 +162,7 @@ class DeployExecutor:
                 self._run_batch(pool, plan, number, results)
         except KeyboardInterrupt:
             self._cancel.set()
-            pool.shutdown(wait=True)  # workers stop at their next wait
+            pool.shutdown(wait=True, cancel_futures=True)  # queued work never starts; workers stop at their next wait
             self._discard_unexecuted()
             raise Interrupted(self._interrupt_message(plan, results)) from None
         finally:
@@ -324,12 +328,19 @@ class DeployExecutor:
         except (StackFailure, CandlefishError) as failure:
             item.result.result, item.result.message = "failed", str(failure)
             self._hooks.state(item.target, "FAILED", str(failure))
+        except KeyboardInterrupt:  # raised in this worker (e.g. by a hook): start nothing after it
+            self._cancel.set()
+            raise
 
     def _execute_and_wait(self, item: Prepared) -> None:
         target, result = item.target, item.result
         cfn = self._cfn(target.region)
         started = time.monotonic()
         since = datetime.now(timezone.utc)
+        with self._started_lock:  # after Ctrl-C nothing new starts; what did start is named
+            if self._cancel.is_set():
+                raise _Cancelled()
+            self._started.append(target.label)
         self._forget(item.change_set_id)
         cfn.execute_change_set(item.change_set_id)
         self._hooks.state(target, f"{item.change_set_type}_IN_PROGRESS")
@@ -527,11 +538,16 @@ class DeployExecutor:
         return None
 
     def _interrupt_message(self, plan: DeployPlan, results) -> str:
-        running = [t.label for t in plan.targets
-                   if (t.key, t.region) in results and results[(t.key, t.region)].result == "pending"]
-        still = f"; CloudFormation carries on with {', '.join(running)}" if running else ""
-        return (f"interrupted: stopped waiting{still}. AWS is consistent; rerun "
-                f"`candlefish deploy {plan.environment}` to resume (it waits for running stacks first)")
+        with self._started_lock:
+            started = set(self._started)
+        begun = [(t.label, results[(t.key, t.region)].result) for t in plan.targets
+                 if t.label in started and (t.key, t.region) in results]
+        running = [label for label, result in begun if result == "pending"]
+        finished = [f"{label} {result}" for label, result in begun if result != "pending"]
+        said = f"; CloudFormation carries on with {', '.join(running)} (execution had begun)" if running else ""
+        said += f"; finished before it: {', '.join(finished)}" if finished else ""
+        return (f"interrupted: stopped waiting and started no further change set{said}. AWS is consistent; "
+                f"rerun `candlefish deploy {plan.environment}` to resume (it waits for running stacks first)")
 
 
 class _Unresolved(Exception):

@@ -225,3 +225,16 @@ def _fits(changes: tuple[RecordChange, ...]) -> bool:
         values += weight * max(1, len(change.record.values))
         chars += weight * sum(len(v) for v in change.record.values)
     return values <= MAX_BATCH_VALUES and chars <= MAX_BATCH_CHARS
+
+
+def same_record_changes(planned: DnsPlan, fresh: DnsPlan) -> bool:
+    """Whether a plan made from a fresh read of the zone asks for the same record changes (and sees the same
+    conflicts) as the plan whose batch Route 53 rejected: then the zone did not change under the batch. Health
+    checks created meanwhile are set aside (the planned records name them `new:NAME`, the fresh ones by id)."""
+    new = {c.key for c in planned.record_changes if (c.record.health_check_id or "").startswith(NEW_HEALTH_CHECK)}
+    return _comparable(planned, new) == _comparable(fresh, new) and set(planned.conflicts) == set(fresh.conflicts)
+
+
+def _comparable(plan: DnsPlan, new_checks: set[RecordKey]) -> dict:
+    return {(c.action, c.key): (replace(c.record, health_check_id=None) if c.key in new_checks else c.record,
+                                c.before) for c in plan.record_changes}

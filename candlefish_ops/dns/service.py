@@ -13,7 +13,7 @@ from candlefish_ops.dns import canary as canary_rules
 from candlefish_ops.dns import resolve, validate
 from candlefish_ops.dns.model import NEW_HEALTH_CHECK, RecordKey, RecordSet, host
 from candlefish_ops.dns.ownership import absolute, marker_name, owned_keys
-from candlefish_ops.dns.plan import DnsPlan, RecordChange, batches, plan_dns
+from candlefish_ops.dns.plan import DnsPlan, RecordChange, batches, plan_dns, same_record_changes
 from candlefish_ops.errors import AwsError, CandlefishError, ConflictError, NotFoundError, ValidationError
 
 MAX_CONFLICT_RETRIES = 3
@@ -188,14 +188,23 @@ def update(dns: DnsSession, show: Callable[[DnsPlan], None], confirm: Callable[[
         except ConflictError as error:
             if error.code != "InvalidChangeBatch":
                 raise
+            fresh = plan_update(dns, adopt, allow_conflicts=True)
+            if same_record_changes(plan, fresh):
+                raise rejected_batch(error) from error
             dns.say(f"[yellow]the zone changed while applying ({error.code}): re-reading it[/yellow]")
             if yes:
-                fresh = plan_update(dns, adopt, allow_conflicts=True)
                 show(fresh)
                 blocked = f"; now blocked: {'; '.join(fresh.conflicts)}" if fresh.conflicts else ""
                 raise ConflictError(f"the zone changed under candlefish ({error}); nothing of this batch was "
                                     f"applied; review the new diff above and rerun{blocked}", error.code) from error
     raise ConflictError(f"the zone kept changing during {MAX_CONFLICT_RETRIES} attempts; rerun when it is quiet")
+
+
+def rejected_batch(error: ConflictError) -> AwsError:
+    """Route 53 refused the batch, yet the zone is as it was read: the batch itself is at fault."""
+    return AwsError(f"Route 53 rejected the change batch ({error}); the zone has not changed since it was read, so "
+                    "this is not a concurrent edit: nothing of the batch was applied; fix the record Route 53 names "
+                    "in the config and rerun", error.code)
 
 
 def apply(dns: DnsSession, plan: DnsPlan, timeout: float | None = None) -> ApplyResult:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from candlefish_ops.dns.names import host_problem
+from candlefish_ops.echo import quoted
+
 KINDS = {
     "cloudfront": ("edge", "DistributionDomainName"),
     "alb": ("compute", "LoadBalancerDnsName"),
@@ -20,7 +23,7 @@ KINDS = {
 ALB_ZONE_OUTPUT = "LoadBalancerHostedZoneId"
 DISTRIBUTION_ID_OUTPUT = "DistributionId"
 _SYMBOLIC = re.compile(r"^(?P<kind>[a-z]+)(:(?P<stack>[a-z][a-z0-9-]*))?(@(?P<region>[a-z0-9-]+))?$")
-_HOST = re.compile(r"^(?=.{1,253}\.?$)(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?$", re.I)
+_HOST = re.compile(r"^(?=.{1,253}\.?\Z)(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?\Z", re.I)
 
 
 class TargetError(ValueError):
@@ -49,7 +52,10 @@ def parse_target(text: str) -> Target:
         return Target(match["kind"], match["stack"], match["region"])
     if "." in text and _HOST.match(text):
         return Target("host", host=text)
-    raise TargetError(f"target {text!r} is neither cloudfront, alb, api or websocket "
+    problem = host_problem(text) if "." in text else None
+    if problem:
+        raise TargetError(f"target host name {problem}")
+    raise TargetError(f"target {quoted(text)} is neither cloudfront, alb, api or websocket "
                       "(optionally :STACK and @REGION) nor a host name")
 
 

@@ -12,8 +12,11 @@ from candlefish_ops.config.dns import DnsConfig, HealthCheckSpec, RecordSpec, Ro
 from candlefish_ops.config.stacks import REGION_PATTERN
 from candlefish_ops.dns.geo import location_problem
 from candlefish_ops.dns.model import CLOUDFRONT_ZONE, partition_of
+from candlefish_ops.dns.names import (MAX_NAME, host_problem, name_problem, path_problem, search_string_problem,
+                                      txt_problem)
 from candlefish_ops.dns.ownership import absolute
 from candlefish_ops.dns.targets import TargetError, bind, parse_target
+from candlefish_ops.echo import quoted
 from candlefish_ops.errors import ValidationError
 
 SUPPORTED_TYPES = {"A", "AAAA", "CNAME", "TXT", "MX", "CAA", "SRV"}
@@ -35,6 +38,8 @@ def check(config: DnsConfig, zone: str | None, environment) -> None:
 def problems_of(config: DnsConfig, zone: str | None, environment) -> list[str]:
     if not zone:
         return ["dns.zone: no zone: set dns.zone or the environment's domain"]
+    if host_problem(zone):
+        return [f"dns.zone: {host_problem(zone)}"]
     problems = [p for spec in config.health_checks for p in _health_check_problems(spec, config, environment)]
     checks = {spec.name for spec in config.health_checks}
     records = config.all_records()
@@ -51,14 +56,11 @@ def problems_of(config: DnsConfig, zone: str | None, environment) -> list[str]:
 def _label(record: RecordSpec, record_type: str | None = None, route: RouteSpec | None = None) -> str:
     kind = record_type or "/".join(record.types)
     set_id = f" [{route.set_id}]" if route is not None and route.set_id else ""
-    return f"record {record.name!r} {kind}{set_id} ({record.where})"
+    return f"record {quoted(record.name)} {kind}{set_id} ({record.where})"
 
 
 def _record_problems(record, zone, config, environment, checks) -> list[str]:
-    problems = []
-    name = absolute(record.name, zone)
-    if not (name == absolute("@", zone) or name.endswith("." + absolute("@", zone))):
-        problems.append(f"{_label(record)}: {name} is outside the zone {zone}; use a name inside it")
+    problems = _name_problems(record, zone)
     for record_type in record.types:
         if record_type not in SUPPORTED_TYPES:
             problems.append(f"{_label(record, record_type)}: type {record_type} is not supported "
@@ -69,6 +71,20 @@ def _record_problems(record, zone, config, environment, checks) -> list[str]:
     for route in record.routes:
         problems.extend(_route_problems(record, route, config, environment, checks))
     return problems
+
+
+def _name_problems(record: RecordSpec, zone: str) -> list[str]:
+    """The name as Route 53 takes it: characters, labels, length, inside the zone."""
+    problem = name_problem(record.name)
+    if problem:
+        return [f"{_label(record)}: {problem}"]
+    name = absolute(record.name, zone)
+    if len(name.rstrip(".")) > MAX_NAME:
+        return [f"{_label(record)}: {name} is {len(name.rstrip('.'))} characters with the zone; a name has at "
+                f"most {MAX_NAME}: shorten it"]
+    if not (name == absolute("@", zone) or name.endswith("." + absolute("@", zone))):
+        return [f"{_label(record)}: {name} is outside the zone {zone}; use a name inside it"]
+    return []
 
 
 def _routing_problems(record: RecordSpec) -> list[str]:
@@ -194,7 +210,8 @@ def _content_problem(record_type: str, route: RouteSpec, config, environment) ->
         if route.alias.hosted_zone_id in foreign:
             return (f"alias zone {route.alias.hosted_zone_id} is CloudFront's in {foreign[route.alias.hosted_zone_id]}"
                     f", not {partition}; use {CLOUDFRONT_ZONE.get(partition, 'a zone of this partition')}")
-        return None
+        problem = host_problem(route.alias.dns_name)
+        return f"alias dns_name {problem}" if problem else None
     if route.values:
         return _values_problem(record_type, route.values)
     return _target_problem(record_type, route.target, config, environment, partition)
@@ -206,6 +223,9 @@ def _values_problem(record_type: str, values: tuple[str, ...]) -> str | None:
     if record_type == "CNAME" and len(values) != 1:
         return "a CNAME has exactly one value"
     for value in values:
+        problem = _value_text_problem(record_type, value)
+        if problem:
+            return problem
         if record_type in ("A", "AAAA"):
             try:
                 address = ipaddress.ip_address(value)
@@ -213,6 +233,17 @@ def _values_problem(record_type: str, values: tuple[str, ...]) -> str | None:
                 return f"{value!r} is not an IP address; an {record_type} record holds addresses"
             if (address.version == 4) != (record_type == "A"):
                 return f"{value} is an IPv{address.version} address, wrong for {record_type}"
+    return None
+
+
+def _value_text_problem(record_type: str, value: str) -> str | None:
+    if record_type == "TXT":
+        return txt_problem(value)
+    if record_type == "CNAME":
+        problem = host_problem(value)
+        return f"value {problem}" if problem else None
+    if not value.isascii() or not value.isprintable():
+        return f"value {quoted(value)} has control or non-ASCII characters; use printable ASCII"
     return None
 
 
@@ -286,7 +317,8 @@ def _health_check_problems(spec: HealthCheckSpec, config: DnsConfig, environment
     if not 1 <= spec.port <= 65535:
         problems.append(f"{where}: port {spec.port} is not a TCP port")
     if not spec.path.startswith("/"):
-        problems.append(f"{where}: path {spec.path!r} must start with /")
+        problems.append(f"{where}: path {quoted(spec.path)} must start with /")
+    problems.extend(f"{where}: {problem}" for problem in _health_check_text_problems(spec))
     if spec.type.endswith("STR_MATCH") != bool(spec.search_string):
         problems.append(f"{where}: search_string goes with (and only with) a *_STR_MATCH type")
     if spec.target:
@@ -295,3 +327,13 @@ def _health_check_problems(spec: HealthCheckSpec, config: DnsConfig, environment
         except TargetError as error:
             problems.append(f"{where}: {error}")
     return problems
+
+
+def _health_check_text_problems(spec: HealthCheckSpec) -> list[str]:
+    """Path, search string and fqdn as Route 53 takes them (before the check is created)."""
+    problems = [path_problem(spec.path)]
+    if spec.search_string:
+        problems.append(search_string_problem(spec.search_string))
+    if spec.fqdn is not None and host_problem(spec.fqdn):
+        problems.append(f"fqdn {host_problem(spec.fqdn)}")
+    return [problem for problem in problems if problem]

@@ -3,6 +3,11 @@
 One JSON file per request under `<cache dir>/cost-explorer/`, named by a hash of the request and of where
 it was sent (endpoint, profile), holding the answer and when it was fetched. Entries older than the TTL
 are ignored (and overwritten by the next fetch); `--refresh` skips reading them.
+
+The cache decides what `report costs` prints, so it trusts nothing another local user could have written:
+directories are created 0700 (whatever the umask) and `cost-explorer/` is tightened to 0700 when it is ours;
+a directory or entry owned by someone else, writable by group or others, or a symbolic link is refused,
+recorded in `refusals` (the report says so) and the answer asked of Cost Explorer instead.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -29,23 +35,28 @@ def cache_directory(configured: str | None = None) -> Path:
 
 
 class AnswerCache:
-    """get/put of JSON answers by (kind, request), valid for `ttl_seconds`."""
+    """get/put of JSON answers by (kind, request), valid for `ttl_seconds`; `owner` is the uid trusted (this
+    process's user by default)."""
 
-    def __init__(self, directory: Path, ttl_seconds: float, scope: str, clock: Callable[[], float] = time.time):
+    def __init__(self, directory: Path, ttl_seconds: float, scope: str, clock: Callable[[], float] = time.time,
+                 owner: int | None = None):
         self.directory = directory / "cost-explorer"
         self.ttl_seconds = ttl_seconds
         self.scope = scope
         self._clock = clock
+        self.owner = owner if owner is not None else (os.getuid() if hasattr(os, "getuid") else None)
+        self.refusals: list[str] = []
 
     def _path(self, kind: str, request: dict[str, Any]) -> Path:
         text = json.dumps({"scope": self.scope, "kind": kind, "request": request}, sort_keys=True)
         return self.directory / f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
 
     def get(self, kind: str, request: dict[str, Any]) -> tuple[Any, float] | None:
-        """(answer, age in seconds) when a fresh entry exists, else None (corrupt entries count as none)."""
-        path = self._path(kind, request)
+        """(answer, age in seconds) when a fresh, trusted entry exists, else None (corrupt entries count as none)."""
+        if not self._trusted_directory():
+            return None
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            entry = json.loads(self._read_trusted(self._path(kind, request)) or "null")
             age = self._clock() - float(entry["fetched_at"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -58,7 +69,9 @@ class AnswerCache:
         path = self._path(kind, request)
         entry = {"fetched_at": self._clock(), "kind": kind, "request": request, "answer": answer}
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            _make_private_directories(self.directory)
+            if not self._trusted_directory():
+                return
             handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(entry, stream)
@@ -67,12 +80,76 @@ class AnswerCache:
         except OSError:
             return
 
+    def _refuse(self, what: Path, why: str) -> None:
+        message = (f"cost cache: ignored {what}: {why}; asked Cost Explorer instead (remove it, and check who "
+                   "can write to the cache directory)")
+        if message not in self.refusals:
+            self.refusals.append(message)
+
+    def _trusted_directory(self) -> bool:
+        """`cost-explorer/` is a real directory of ours that nobody else can write (tightened if needed)."""
+        try:
+            info = os.lstat(self.directory)
+        except OSError:
+            return True  # nothing cached yet: reads miss, put() creates it
+        why = _untrusted(info, self.owner, directory=True)
+        if why:
+            self._refuse(self.directory, why)
+            return False
+        if stat.S_IMODE(info.st_mode) != 0o700:
+            os.chmod(self.directory, 0o700)
+        return True
+
+    def _read_trusted(self, path: Path) -> str | None:
+        """The entry's text, if it is a regular file of ours that others cannot write; None otherwise."""
+        try:
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return None
+        except OSError:
+            self._refuse(path, "it is a symbolic link or cannot be opened")
+            return None
+        with os.fdopen(descriptor, encoding="utf-8") as stream:
+            why = _untrusted(os.fstat(stream.fileno()), self.owner, directory=False)
+            if why:
+                self._refuse(path, why)
+                return None
+            return stream.read()
+
     def _prune(self) -> None:
         """Forget entries no run can use any more (older than the TTL and than a week)."""
         horizon = self._clock() - max(self.ttl_seconds, PRUNE_AFTER_SECONDS)
         for stale in self.directory.glob("*.json"):
             if stale.stat().st_mtime < horizon:
                 stale.unlink(missing_ok=True)
+
+
+def _untrusted(info: os.stat_result, owner: int | None, directory: bool) -> str | None:
+    """Why a cache directory or entry must not be trusted, or None."""
+    if directory and not stat.S_ISDIR(info.st_mode):
+        return "it is not a directory (a symbolic link or a file)"
+    if not directory and not stat.S_ISREG(info.st_mode):
+        return "it is not a regular file"
+    if owner is not None and info.st_uid != owner:
+        return f"it is owned by uid {info.st_uid}, not by you (uid {owner})"
+    if not directory and info.st_mode & 0o022:
+        return f"group or others can write it (mode {stat.S_IMODE(info.st_mode):04o})"
+    return None
+
+
+def _make_private_directories(directory: Path) -> None:
+    """Create `directory` and its missing parents with mode 0700, whatever the umask."""
+    missing = []
+    for path in (directory, *directory.parents):
+        if path.exists():
+            break
+        missing.append(path)
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(path, 0o700)
 
 
 class NoCache(AnswerCache):

@@ -57,7 +57,7 @@ def collect_costs(session, environment, period: Period, grouping: Grouping, refr
     report = build_report(environment, period, grouping, usage.answer, forecast.answer if forecast else None)
     requests = sum(n for name, n in counter.calls.items() if name.startswith("ce."))
     return replace(report, requests=requests, cached=requests == 0,
-                   notes=_cache_notes(usage, forecast, cache.ttl_seconds))
+                   notes=_cache_notes(usage, forecast, cache.ttl_seconds), warnings=tuple(cache.refusals))
 
 
 def _fetch(cache: AnswerCache, kind: str, request: dict, refresh: bool, ask) -> Fetched:

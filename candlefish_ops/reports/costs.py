@@ -202,6 +202,7 @@ class CostReport:
     cached: bool = False
     emulated: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = field(default_factory=tuple)   # e.g. cache entries refused as untrusted
 
     @property
     def over_budget(self) -> bool:

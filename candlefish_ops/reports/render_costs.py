@@ -49,6 +49,7 @@ def to_dict(report: CostReport) -> dict[str, Any]:
         "pages": report.pages,
         "cached": report.cached,
         "notes": list(report.notes),
+        "warnings": list(report.warnings),
     }
 
 

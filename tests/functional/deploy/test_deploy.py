@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 
 
 def stacks(aws, region="us-east-1"):
@@ -259,6 +260,7 @@ def test_stack_busy_in_another_operation_is_waited_for_with_a_bound(aws, cli, pr
     assert "still UPDATE_IN_PROGRESS after 2s" in result.json()["stacks"][0]["message"]
 
 
+@pytest.mark.faults
 def test_ctrl_c_stops_waiting_and_says_how_to_resume(aws, project, emulator_endpoint):
     """A real process, interrupted while it waits for a busy stack: exit 130, nothing half-made."""
     import os
@@ -285,6 +287,7 @@ def test_ctrl_c_stops_waiting_and_says_how_to_resume(aws, project, emulator_endp
     assert "fixture-staging-app" not in stacks(aws)
 
 
+@pytest.mark.faults
 def test_ctrl_c_deletes_change_sets_created_but_not_executed(aws, cli, project, emulator_endpoint):
     """app (eu-west-1) has its change set ready while app (us-east-1) is busy: Ctrl-C leaves none behind."""
     import os
@@ -324,3 +327,20 @@ def test_template_over_the_inline_limit_goes_through_the_artifacts_bucket(aws, c
     assert len(keys) == 1 and keys[0].startswith("templates/base/")
     access = aws.client("s3").get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(access.values())
+
+
+def test_a_password_in_aws_endpoint_url_is_not_printed(cli, project, monkeypatch):
+    """An unreachable endpoint with credentials in its URL: the error says where, without the password."""
+    import socket
+
+    with socket.socket() as probe:       # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://deployer:hunter2@127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    result = cli("status", "staging", "--config-dir", project.config_dir)
+    assert result.exit_code == 1
+    assert "hunter2" not in result.stderr + result.stdout
+    assert f"cannot reach AWS at http://deployer:***@127.0.0.1:{port}" in result.stderr

@@ -2,6 +2,8 @@
 
 import copy
 
+import pytest
+
 from tests.functional.dns.site_builder import DNS_SECTION
 
 
@@ -159,6 +161,7 @@ def test_protected_environment_in_the_loopback_emulator_applies_without_yes(site
     assert len(change_batches) == 1
 
 
+@pytest.mark.faults
 def test_concurrent_edit_under_yes_fails_with_the_new_diff(site, cli, monkeypatch):
     """Someone creates one of our records between our read and our batch: Route 53 rejects the whole batch
     with InvalidChangeBatch (emulated here: moto only rejects a CREATE identical to an earlier one)."""
@@ -214,6 +217,7 @@ def test_reading_by_name_gives_the_same_plan_as_the_full_listing(site, cli):
     assert sorted(c.action for c in plans["by-name"].changes) == ["DELETE"] * 3 + ["UPSERT"] * 4
 
 
+@pytest.mark.faults
 def test_concurrent_edit_interactively_rereads_shows_and_asks_again(site, monkeypatch):
     """Without --yes: the new diff is shown and the question asked again; the second batch goes through."""
     import boto3

@@ -59,6 +59,7 @@ def test_wait_polls_until_insync_and_times_out_with_advice(route53):
         client.wait_insync("C1", timeout=60, clock=lambda: next(ticks))
 
 
+@pytest.mark.faults
 def test_ctrl_c_while_waiting_reports_the_change(route53):
     client, stubber, _ = route53
     stubber.add_response("get_change", {"ChangeInfo": {"Id": "C9", "Status": "PENDING", "SubmittedAt": "2026-01-01"}})
@@ -90,6 +91,7 @@ def test_dnssec_unknown_when_the_service_cannot_say(route53):
     assert client.dnssec_status("Z1") == "unknown (InternalFailure)"
 
 
+@pytest.mark.faults
 def test_ctrl_c_during_update_wait_says_how_to_check(route53):
     from types import SimpleNamespace
 
