@@ -8,6 +8,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from conftest import FUNCTIONS, code_sha256, run_in_runtime, run_in_runtime_code
 
 FIXTURES = Path(__file__).resolve().parents[2] / "unit" / "lambdas" / "fixtures"
@@ -104,6 +106,7 @@ def test_plan_shows_the_release_and_changes_nothing(edge_world):
         Bucket=edge_world.stack_parameters()["ArtifactsBucket"])["KeyCount"] == objects_before
 
 
+@pytest.mark.faults
 def test_a_failed_edge_update_keeps_the_previous_versions_associated_and_says_so(edge_world):
     """Fault: the object at the new package's key is not that package (a corrupted or replaced artifact).
     Lambda's CodeSha256 guard refuses to publish it, CloudFormation rolls back, the distribution keeps
