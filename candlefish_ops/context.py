@@ -22,6 +22,7 @@ class AppContext:
     _session: Any = None
     _emulator: Any = None
     _bootstrapped: set[str] = field(default_factory=set)
+    _checked_accounts: set[str] = field(default_factory=set)
     _saved_env: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -46,11 +47,22 @@ class AppContext:
             self._session = new_session(region)
         return self._session
 
-    def session_for(self, environment, needs: tuple[str, ...] = ()):
-        """The session for commands that need the environment's stacks. Under --local the fresh
-        emulator has none, so the stacks in `needs` (default: all) and their dependencies are first
-        deployed into it, and emulated data seeded."""
+    def checked_session(self, environment):
+        """The session for a command that reads or writes the environment's account: refused (before any
+        other call) when the credentials are for another account than the config's `account_id`."""
         session = self.session(environment.region)
+        if not self.local and environment.name not in self._checked_accounts:
+            from candlefish_ops.aws.session import check_account
+
+            check_account(session, environment.account_id, environment.file)
+            self._checked_accounts.add(environment.name)
+        return session
+
+    def session_for(self, environment, needs: tuple[str, ...] = ()):
+        """The session for commands that need the environment's stacks (account checked). Under --local the
+        fresh emulator has none, so the stacks in `needs` (default: all) and their dependencies are first
+        deployed into it, and emulated data seeded."""
+        session = self.checked_session(environment)
         if self.local and environment.name not in self._bootstrapped:
             from candlefish_ops.local.bootstrap import bootstrap_environment
 

@@ -20,3 +20,15 @@ def caller_identity(session: boto3.Session) -> dict[str, str]:
     with aws_errors("checking AWS credentials"):
         answer = client(session, "sts").get_caller_identity()
     return {"account": answer["Account"], "arn": answer["Arn"]}
+
+
+def check_account(session: boto3.Session, expected: str | None, config_file) -> None:
+    """Refuse credentials for another account than `expected` (the config's `account_id`; None: any)."""
+    if expected is None:
+        return
+    from candlefish_ops.errors import CredentialsError
+
+    account = caller_identity(session)["account"]
+    if account != expected:
+        raise CredentialsError(f"these credentials are for account {account}, but {config_file} says "
+                               f"account_id {expected}; switch AWS_PROFILE (nothing was read or changed)")

@@ -120,3 +120,9 @@ class WafV2:
                                        "WAFOptimisticLockException") from None
                 self._sleep(random.uniform(0, 0.1 * 2 ** conflicts))
                 state = self.get_ip_set(state.ref)
+
+
+def check_capacity(session: boto3.Session, region: str, scope: str, rules: list[dict]) -> int:
+    """The WCU that `rules` need in a web ACL of `scope` (WAF's `CheckCapacity`)."""
+    with aws_errors(f"computing the WAF capacity of {len(rules)} rule(s) ({scope}, {region})"):
+        return int(client(session, "wafv2", region).check_capacity(Scope=scope, Rules=rules)["Capacity"])

@@ -26,7 +26,9 @@ def deploy(
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.planner import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
-    from candlefish_ops.deploy.service import check_account, run_deploy
+    from candlefish_ops.deploy.service import check_account, refuse_failed_preflight, run_deploy
+    from candlefish_ops.preflight.render import render_preflight
+    from candlefish_ops.preflight.service import run_preflight
 
     app = app_context(ctx)
     environment = app.environment(env)
@@ -34,14 +36,20 @@ def deploy(
     session = app.session(environment.region)
     if not app.local:
         check_account(session, environment)
+    preflight = run_preflight(session, environment, deploy_plan.targets)
+    if not app.json and preflight.checks:
+        render_preflight(preflight)
+    refuse_failed_preflight(preflight, deploy_plan)
     with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
                             parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
                             release_options={"local": app.emulated})
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
-    document = {**report.to_dict(), "not_emulated": not_emulated} if app.local else report.to_dict()
+    document = {**report.to_dict(), "preflight": preflight.to_dict()}
+    if app.local:
+        document["not_emulated"] = not_emulated
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))
-    if report.failed:
+    if report.failed or not preflight.ok:
         raise typer.Exit(1)
 
 
@@ -58,7 +66,7 @@ def status(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
 
     app = app_context(ctx)
     environment = app.environment(env)
-    session = app.session_for(environment) if app.local else app.session(environment.region)
+    session = app.session_for(environment)
     clients = {}
     rows = []
     for key, stack in environment.stacks.items():

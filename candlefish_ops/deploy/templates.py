@@ -63,6 +63,11 @@ def load_template(path: Path) -> TemplateInfo:
     )
 
 
+def template_document(template: TemplateInfo):
+    """The parsed template (short tags as {"Ref": ...}, {"GetAtt": ...}); a fresh copy for each caller."""
+    return _parse(template.body, template.path)
+
+
 def _parse(body: str, path: Path):
     import yaml
 

@@ -118,7 +118,7 @@ class TestSecurity:
         order = [r["Name"] for r in sorted(rules, key=lambda r: r["Priority"])]
         assert order == ["ip-allowlist", "global-rate-limit", "api-rate-limit", "ip-blocklist", "aws-common",
                          "aws-sqli", "aws-known-bad-inputs", "aws-linux", "aws-ip-reputation", "aws-anonymous-ip",
-                         "aws-bot-control", "xss", "geo-block", "body-size", "api-content-type"]
+                         "aws-bot-control", "geo-block", "body-size", "api-content-type"]
         by_name = {r["Name"]: r for r in rules}
         assert by_name["ip-allowlist"]["Action"] == {"Allow": {}}
         global_rate = by_name["global-rate-limit"]["Statement"]["RateBasedStatement"]

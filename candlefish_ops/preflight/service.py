@@ -1,0 +1,72 @@
+"""Run the preflight checks of an environment's deploy against AWS (or the emulator)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from candlefish_ops.config import Environment
+from candlefish_ops.deploy.planner import StackTarget, reference_region
+from candlefish_ops.preflight import WARN, Check, PreflightReport
+
+
+def run_preflight(session, environment: Environment, targets: Sequence[StackTarget]) -> PreflightReport:
+    """Every check that applies to `targets` (the stacks a deploy would touch)."""
+    checks: list[Check] = []
+    outputs: dict[tuple[str, str], dict[str, str] | None] = {}
+    for target in targets:
+        checks.extend(_waf_capacity(session, environment, target, outputs))
+    return PreflightReport(environment.name, tuple(checks))
+
+
+def _waf_capacity(session, environment: Environment, target: StackTarget, outputs) -> list[Check]:
+    from candlefish_ops.deploy.templates import template_document
+    from candlefish_ops.preflight.waf_capacity import WEB_ACL_TYPE, Unrenderable, judge, render_web_acl, web_acls
+
+    if WEB_ACL_TYPE not in target.template.resource_types:
+        return []
+    from candlefish_ops.aws.wafv2 import check_capacity
+
+    document = template_document(target.template)
+    parameters, waiting = _parameters(session, environment, target, outputs)
+    checks = []
+    for logical_id in web_acls(document):
+        label = f"{target.key} ({target.region}) {logical_id}"
+        try:
+            scope, rules = render_web_acl(document, logical_id, parameters)
+        except Unrenderable as error:
+            checks.append(Check("waf-capacity", label, WARN, f"not computed: {error}"
+                                + (f" ({'; '.join(waiting)})" if waiting else ""),
+                                "deploy the stacks it waits for, then run `candlefish preflight` again"))
+            continue
+        region = "us-east-1" if scope == "CLOUDFRONT" else target.region
+        checks.append(judge(label, check_capacity(session, region, scope, rules)))
+    return checks
+
+
+def _parameters(session, environment: Environment, target: StackTarget, outputs) -> tuple[dict[str, str], list[str]]:
+    """The target's parameters as far as they are known now: literal ones, and references to outputs of
+    stacks already deployed. The others are left out (and named)."""
+    from candlefish_ops.aws.cloudformation import CloudFormation
+
+    values, waiting = {}, []
+    for name, value in target.parameters.items():
+        missing = []
+
+        def lookup(ref):
+            source = environment.stacks[ref.stack]
+            region = reference_region(ref, target.region, source.regions)
+            if (ref.stack, region) not in outputs:
+                stack = CloudFormation(session, region).describe_stack(source.stack_name)
+                outputs[(ref.stack, region)] = dict(stack.outputs) if stack is not None else None
+            found = (outputs[(ref.stack, region)] or {}).get(ref.output)
+            if found is None:
+                missing.append(str(ref))
+                return ""
+            return found
+
+        resolved = value.resolve(lookup)
+        if missing:
+            waiting.append(f"{name} waits for {', '.join(missing)}")
+        else:
+            values[name] = resolved
+    return values, waiting
