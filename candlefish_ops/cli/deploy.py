@@ -22,6 +22,9 @@ def deploy(
     recreate_failed: bool = typer.Option(False, "--recreate-failed",
                                          help="Delete and recreate stacks left in ROLLBACK_COMPLETE."),
     timeout: int = typer.Option(1800, "--timeout", min=1, help="Longest wait for one stack, in seconds."),
+    allow_replacement: list[str] = typer.Option(
+        [], "--allow-replacement", metavar="TYPE/LOGICAL_ID",
+        help="Let this stateful resource be replaced or removed (repeatable); otherwise such a change set is refused."),
 ) -> None:
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.planner import plan_deploy
@@ -30,7 +33,10 @@ def deploy(
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
 
+    from candlefish_ops.deploy.guard import parse_allowed
+
     app = app_context(ctx)
+    allowed = parse_allowed(allow_replacement)
     environment = app.environment(env)
     deploy_plan = plan_deploy(environment, only, execute=not plan)
     session = app.session(environment.region)
@@ -43,7 +49,7 @@ def deploy(
     with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
                             parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
-                            release_options={"local": app.emulated})
+                            release_options={"local": app.emulated}, allow_replacement=allowed)
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
     document = {**report.to_dict(), "preflight": preflight.to_dict()}
     if app.local:

@@ -53,7 +53,8 @@ def demo(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
 
     app = app_context(ctx)
     app.local, app.yes = True, True
-    options = {"plan": False, "only": [], "parallel": 4, "recreate_failed": False, "timeout": 1800}
+    options = {"plan": False, "only": [], "parallel": 4, "recreate_failed": False, "timeout": 1800,
+               "allow_replacement": []}
     deploy(ctx, env, **options)
     ui.info("\n[bold]redeploying: nothing changed, so no change set is executed[/bold]")
     started = time.monotonic()

@@ -122,6 +122,7 @@ class DeployExecutor:
     def __init__(self, session, environment: Environment, hooks: DeployHooks, *, assume_yes: bool,
                  parallel: int = 4, recreate_failed: bool = False, wait_timeout: float = 1800,
                  artifacts: Callable[[StackTarget], str] | None = None, release=None,
+                 allow_replacement: frozenset[str] = frozenset(),
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._session = session
         self._environment = environment
@@ -132,6 +133,7 @@ class DeployExecutor:
         self._wait_timeout = wait_timeout
         self._artifacts = artifacts
         self._release = release
+        self._allow_replacement = allow_replacement
         self._real_sleep = sleep
         self._cancel = threading.Event()
         self._clients: dict[str, CloudFormation] = {}
@@ -188,6 +190,7 @@ class DeployExecutor:
             results[(item.target.key, item.target.region)] = item.result
         pending = [item for item in prepared if item.change_set_id]
         self._hooks.review(prepared)
+        pending = self._replacement_gate(pool, pending, plan.execute)
         if not pending:
             return
         if not plan.execute:
@@ -195,6 +198,22 @@ class DeployExecutor:
             return
         self._confirm(plan, pending, label)
         self._gather(pool, [pool.submit(self._execute, item) for item in pending])
+
+    def _replacement_gate(self, pool, pending: list[Prepared], execute: bool) -> list[Prepared]:
+        """Refuse change sets that replace or remove stateful resources not named by --allow-replacement
+        (under --plan, say so); the refused change sets are deleted, their stacks fail."""
+        from candlefish_ops.deploy.guard import refusal_message, refused
+
+        refusals = {id(item): refused(item.result.changes, self._allow_replacement) for item in pending}
+        for item in pending:
+            if refusals[id(item)]:
+                item.result.message = refusal_message(refusals[id(item)], planned=not execute)
+                if execute:
+                    self._hooks.state(item.target, "REFUSED", item.result.message)
+        if not execute:
+            return pending
+        self._gather(pool, [pool.submit(self._discard, item, "failed") for item in pending if refusals[id(item)]])
+        return [item for item in pending if not refusals[id(item)]]
 
     def _confirm(self, plan: DeployPlan, pending: Sequence[Prepared], label: str) -> None:
         if not plan.protected:
@@ -306,6 +325,9 @@ class DeployExecutor:
         started = time.monotonic()
         since = datetime.now(timezone.utc)
         self._forget(item.change_set_id)
+        if item.change_set_type == "UPDATE":
+            self._guard(cfn, target, exempt=[c.logical_id for c in result.changes
+                                             if self._destructive_allowed(c)])
         cfn.execute_change_set(item.change_set_id)
         self._hooks.state(target, f"{item.change_set_type}_IN_PROGRESS")
         stack = self._wait_for_stack(cfn, target, since)
@@ -315,6 +337,7 @@ class DeployExecutor:
             result.outputs = dict(stack.outputs)
             self._remember_outputs(target, result.outputs)
             self._protect(cfn, target, stack)
+            self._guard(cfn, target)
             self._record_release(target, result, executed=True)
             self._hooks.state(target, stack.status)
             return
@@ -415,6 +438,19 @@ class DeployExecutor:
     def _protect(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo | None) -> None:
         if target.termination_protection and not (stack and stack.termination_protection):
             cfn.set_termination_protection(target.stack_name, True)
+
+    def _guard(self, cfn: CloudFormation, target: StackTarget, exempt=()) -> None:
+        """Protected environments: the stack policy that denies replacing or deleting stateful resources,
+        set before an update (leaving out what --allow-replacement allowed) and after every change."""
+        if self._environment.protected:
+            from candlefish_ops.deploy.guard import stack_policy
+
+            cfn.set_stack_policy(target.stack_name, stack_policy(exempt))
+
+    def _destructive_allowed(self, change: ResourceChange) -> bool:
+        from candlefish_ops.deploy.guard import destructive, key
+
+        return destructive(change) and key(change) in self._allow_replacement
 
     # -- parameters and outputs ----------------------------------------------------------------------
 
