@@ -54,7 +54,7 @@ class AppContext:
         if not self.local and environment.name not in self._checked_accounts:
             from candlefish_ops.aws.session import check_account
 
-            check_account(session, environment.account_id, environment.file)
+            check_account(session, environment.account_id, environment.file, environment.name)
             self._checked_accounts.add(environment.name)
         return session
 

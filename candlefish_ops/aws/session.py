@@ -22,7 +22,7 @@ def caller_identity(session: boto3.Session) -> dict[str, str]:
     return {"account": answer["Account"], "arn": answer["Arn"]}
 
 
-def check_account(session: boto3.Session, expected: str | None, config_file) -> None:
+def check_account(session: boto3.Session, expected: str | None, config_file, environment: str = "") -> None:
     """Refuse credentials for another account than `expected` (the config's `account_id`; None: any)."""
     if expected is None:
         return
@@ -30,5 +30,6 @@ def check_account(session: boto3.Session, expected: str | None, config_file) -> 
 
     account = caller_identity(session)["account"]
     if account != expected:
-        raise CredentialsError(f"these credentials are for account {account}, but {config_file} says "
-                               f"account_id {expected}; switch AWS_PROFILE (nothing was read or changed)")
+        raise CredentialsError(f"these credentials are for account {account}, but {environment or 'the environment'} "
+                               f"lives in {expected} (account_id in {config_file}): switch AWS_PROFILE; nothing "
+                               "was read or changed")

@@ -264,6 +264,7 @@ class DeployExecutor:
         result.action = "recreate" if target.label in self._recreated else kind.lower()
         try:
             parameters = self._resolve(target, execute)
+            parameters.update(self._ip_set_parameters(target, execute))
             parameters.update(self._release_parameters(target, stack, parameters, execute, result))
         except _Unresolved as missing:
             result.result, result.message = "planned", str(missing)
@@ -453,6 +454,21 @@ class DeployExecutor:
         return destructive(change) and key(change) in self._allow_replacement
 
     # -- parameters and outputs ----------------------------------------------------------------------
+
+    def _ip_set_parameters(self, target: StackTarget, execute: bool) -> dict[str, str]:
+        """The WAF IP sets the stack's web ACL references, outside CloudFormation: found by name, or created
+        empty (not under --plan); their addresses are never written here."""
+        if not target.ip_set_parameters:
+            return {}
+        from candlefish_ops.waf.ip_sets import ip_set_parameters
+
+        arns, created, missing = ip_set_parameters(self._session, self._environment.waf, target.ip_set_parameters,
+                                                   dict(target.tags), create=execute)
+        if created:
+            self._hooks.state(target, "IP SETS", f"created (empty, owned by candlefish waf): {', '.join(created)}")
+        if missing:
+            raise _Unresolved(f"parameters wait for the WAF IP sets {', '.join(missing)} (the deploy creates them)")
+        return arns
 
     def _release_parameters(self, target: StackTarget, stack: StackInfo | None, resolved: dict[str, str],
                             execute: bool, result: StackResult) -> dict[str, str]:

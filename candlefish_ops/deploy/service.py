@@ -12,7 +12,7 @@ def check_account(session, environment: Environment) -> None:
     """Refuse to touch an account other than the one the config names."""
     from candlefish_ops.aws.session import check_account as check
 
-    check(session, environment.account_id, environment.file)
+    check(session, environment.account_id, environment.file, environment.name)
 
 
 def refuse_failed_preflight(preflight, plan: DeployPlan) -> None:

@@ -28,6 +28,7 @@ def _waf_capacity(session, environment: Environment, target: StackTarget, output
 
     document = template_document(target.template)
     parameters, waiting = _parameters(session, environment, target, outputs)
+    parameters.update(_ip_sets(session, environment, target))
     checks = []
     for logical_id in web_acls(document):
         label = f"{target.key} ({target.region}) {logical_id}"
@@ -70,3 +71,14 @@ def _parameters(session, environment: Environment, target: StackTarget, outputs)
         else:
             values[name] = resolved
     return values, waiting
+
+
+def _ip_sets(session, environment: Environment, target: StackTarget) -> dict[str, str]:
+    """The WAF IP sets the deploy would pass: existing ones by ARN; the others are not created here
+    (preflight changes nothing) and are priced through a stand-in."""
+    if not target.ip_set_parameters:
+        return {}
+    from candlefish_ops.waf.ip_sets import ip_set_parameters
+
+    arns, _created, _missing = ip_set_parameters(session, environment.waf, target.ip_set_parameters, {}, create=False)
+    return {name: arns.get(name, "(created by the deploy)") for name in target.ip_set_parameters}

@@ -39,10 +39,30 @@ def install() -> None:
         if not getattr(original, "_candlefish", False):
             setattr(parsing, name, _naming_the_failing_resource(original))
     CloudFormationBackend.execute_change_set = _execute_change_set
+    if not getattr(CloudFormationBackend.create_change_set, "_candlefish", False):
+        CloudFormationBackend.create_change_set = _tag_changes_count(CloudFormationBackend.create_change_set)
     original_delete = CloudFormationBackend.delete_stack
     CloudFormationBackend.delete_stack = _guard_termination_protection(original_delete)
     CloudFormationResponse.update_termination_protection = _update_termination_protection
     CloudFormationResponse.list_change_sets = _list_change_sets
+
+
+def _tag_changes_count(original):
+    """moto calls a change set with the same template and parameters empty; AWS also updates a stack whose
+    tags alone change (they propagate to its resources)."""
+
+    def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type,
+                          notification_arns=None, tags=None, role_arn=None):
+        change_set_id, stack_id = original(self, stack_name, change_set_name, template, parameters, description,
+                                           change_set_type, notification_arns, tags, role_arn)
+        change_set = self.change_sets[change_set_id]
+        if change_set.status == "FAILED" and change_set_type == "UPDATE" and _retagged(change_set.stack, tags):
+            change_set.status, change_set.execution_status, change_set.status_reason = (
+                "CREATE_COMPLETE", "AVAILABLE", None)
+        return change_set_id, stack_id
+
+    create_change_set._candlefish = True
+    return create_change_set
 
 
 def _find_change_set(backend, change_set_name: str):

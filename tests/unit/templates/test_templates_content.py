@@ -101,14 +101,13 @@ class TestStorage:
 
 
 class TestSecurity:
-    def test_ip_sets(self, templates):
-        sets = resources_of_type(templates["security.yaml"], "AWS::WAFv2::IPSet").values()
-        found = {(sub_text(s["Properties"]["Name"]), s["Properties"]["IPAddressVersion"], s["Properties"]["Scope"])
-                 for s in sets}
-        assert found == {("${Environment}-candlefish-allow-v4", "IPV4", "CLOUDFRONT"),
-                         ("${Environment}-candlefish-allow-v6", "IPV6", "CLOUDFRONT"),
-                         ("${Environment}-candlefish-block-v4", "IPV4", "CLOUDFRONT"),
-                         ("${Environment}-candlefish-block-v6", "IPV6", "CLOUDFRONT")}
+    def test_ip_sets_are_not_owned_by_the_stack(self, templates):
+        """The stack never owns the addresses: the IP sets are parameters (created by the deploy), not resources."""
+        template = templates["security.yaml"]
+        assert resources_of_type(template, "AWS::WAFv2::IPSet") == {}
+        for name in ("AllowListV4Arn", "AllowListV6Arn", "BlockListV4Arn", "BlockListV6Arn"):
+            assert template["Parameters"][name]["Type"] == "String" and "Default" not in template["Parameters"][name]
+            assert template["Outputs"][name]["Value"] == {"Ref": name}
 
     def test_rules_in_the_seed_priorities(self, templates):
         template = templates["security.yaml"]
