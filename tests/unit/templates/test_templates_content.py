@@ -56,7 +56,7 @@ class TestStorage:
     def test_six_private_encrypted_buckets(self, templates):
         buckets = resources_of_type(templates["storage.yaml"], "AWS::S3::Bucket")
         names = sorted(sub_text(b["Properties"]["BucketName"]) for b in buckets.values())
-        assert names == sorted(f"${{Environment}}-candlefish-{s}" for s in BUCKET_SUFFIXES)
+        assert names == sorted(f"${{Environment}}-cf-{s}-${{AWS::AccountId}}" for s in BUCKET_SUFFIXES)
         for bucket in buckets.values():
             props = bucket["Properties"]
             assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
