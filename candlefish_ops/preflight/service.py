@@ -15,7 +15,59 @@ def run_preflight(session, environment: Environment, targets: Sequence[StackTarg
     outputs: dict[tuple[str, str], dict[str, str] | None] = {}
     for target in targets:
         checks.extend(_waf_capacity(session, environment, target, outputs))
+        checks.extend(_account_checks(session, environment, target, outputs))
     return PreflightReport(environment.name, tuple(checks))
+
+
+def _account_checks(session, environment: Environment, target: StackTarget, outputs) -> list[Check]:
+    """Subnet carving, Lambda reserved concurrency and EKS zones of one stack in one region."""
+    from candlefish_ops.deploy.templates import template_document
+    from candlefish_ops.preflight.cfn import Unrenderable, evaluate
+    from candlefish_ops.preflight.network import cidr_checks
+    from candlefish_ops.preflight.quotas import eks_zones, lambda_concurrency
+
+    types = target.template.resource_types
+    if not types & {"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::Lambda::Function", "AWS::EKS::Cluster"}:
+        return []
+    document = template_document(target.template)
+    parameters, _waiting = _parameters(session, environment, target, outputs)
+    label = f"{target.key} ({target.region})"
+    checks = cidr_checks(label, document, parameters)
+
+    def active(resource: dict) -> bool:
+        condition = resource.get("Condition")
+        try:
+            return condition is None or bool(evaluate(document, {"Condition": condition}, parameters))
+        except Unrenderable:
+            return True
+
+    resources = {name: body for name, body in (document.get("Resources") or {}).items() if isinstance(body, dict)}
+    wanted, names = 0, []
+    for name, body in resources.items():
+        if body.get("Type") != "AWS::Lambda::Function" or not active(body):
+            continue
+        properties = body.get("Properties") or {}
+        try:  # only the properties needed: others may wait for outputs of stacks not deployed yet
+            reserved = evaluate(document, properties.get("ReservedConcurrentExecutions"), parameters)
+            function_name = evaluate(document, properties.get("FunctionName"), parameters)
+        except Unrenderable:
+            continue
+        if str(reserved).isdigit():
+            wanted += int(reserved)
+            if isinstance(function_name, str) and "<" not in function_name:
+                names.append(function_name)
+    if wanted:
+        from candlefish_ops.aws.lambda_ import Lambda
+
+        lambda_ = Lambda(session, target.region)
+        quota, unreserved = lambda_.account_concurrency()
+        reserved_now = sum(lambda_.reserved_concurrency(name) for name in names)
+        checks.append(lambda_concurrency(label, target.region, wanted, reserved_now, quota, unreserved))
+    if any(body.get("Type") == "AWS::EKS::Cluster" and active(body) for body in resources.values()):
+        from candlefish_ops.aws.ec2 import availability_zones
+
+        checks.append(eks_zones(label, target.region, availability_zones(session, target.region)))
+    return checks
 
 
 def _waf_capacity(session, environment: Environment, target: StackTarget, outputs) -> list[Check]:
