@@ -23,6 +23,7 @@ class AppContext:
     _session: Any = None
     _emulator: Any = None
     _bootstrapped: set[str] = field(default_factory=set)
+    _checked_accounts: set[str] = field(default_factory=set)
     _saved_env: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -60,17 +61,28 @@ class AppContext:
             self._session = new_session(region)
         return self._session
 
+    def checked_session(self, environment):
+        """The session for a command that reads or writes the environment's account: refused (before any
+        other call) when the credentials are for another account than the config's `account_id`."""
+        session = self.session(environment.region)
+        if not self.local and environment.name not in self._checked_accounts:
+            from candlefish_ops.aws.session import check_account
+
+            check_account(session, environment.account_id, environment.file, environment.name)
+            self._checked_accounts.add(environment.name)
+        return session
+
     def session_for(self, environment, needs: tuple[str, ...] = ()):
-        """The session for commands that need the environment's stacks. Under --local the fresh
-        emulator has none, so the stacks in `needs` (default: all) and their dependencies are first
+        """The session for commands that need the environment's stacks (account checked). Under --local the
+        fresh emulator has none, so the stacks in `needs` (default: all) and their dependencies are first
         deployed into it, and emulated data seeded. Templates and parameters are checked before the
         emulator starts, so a config error costs no emulator deploy."""
         if not self.local or environment.name in self._bootstrapped:
-            return self.session(environment.region)
+            return self.checked_session(environment)
         from candlefish_ops.local.bootstrap import bootstrap_environment, bootstrap_plan
 
         plan = bootstrap_plan(environment, needs)
-        session = self.session(environment.region)
+        session = self.checked_session(environment)
         bootstrap_environment(session, self.emulator_endpoint, environment, plan=plan)
         self._bootstrapped.add(environment.name)
         return session

@@ -156,6 +156,10 @@ class CloudFormation:
             self._client.update_termination_protection(
                 StackName=stack_name, EnableTerminationProtection=enabled)
 
+    def set_stack_policy(self, stack_name: str, policy_body: str) -> None:
+        with aws_errors(f"setting the stack policy of {stack_name}"):
+            self._client.set_stack_policy(StackName=stack_name, StackPolicyBody=policy_body)
+
     def events(self, stack_name: str, limit: int = 50) -> list[StackEvent]:
         """The most recent events, newest first (one page is enough for progress and failure reasons)."""
         with aws_errors(f"reading events of {stack_name}"):

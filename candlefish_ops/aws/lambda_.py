@@ -1,4 +1,4 @@
-"""Lambda: the published versions of the edge functions (read, and delete the unused ones)."""
+"""Lambda: the published versions of the edge functions (read, and delete the unused ones); concurrency."""
 
 from __future__ import annotations
 
@@ -39,6 +39,23 @@ class Lambda:
     def version(self, qualified_arn: str) -> FunctionVersion:
         with aws_errors(f"reading {qualified_arn}"):
             return _version(self._client.get_function_configuration(FunctionName=qualified_arn))
+
+    def account_concurrency(self) -> tuple[int, int]:
+        """(the region's concurrent executions quota, how much of it no function reserves)."""
+        with aws_errors(f"reading the Lambda account settings of {self.region}"):
+            limit = self._client.get_account_settings()["AccountLimit"]
+        return int(limit["ConcurrentExecutions"]), int(limit["UnreservedConcurrentExecutions"])
+
+    def reserved_concurrency(self, function_name: str) -> int:
+        """What the function reserves now (0 when it reserves nothing or does not exist)."""
+        try:
+            answer = self._client.get_function_concurrency(FunctionName=function_name)
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return 0
+            with aws_errors(f"reading the concurrency of {function_name}"):
+                raise
+        return int(answer.get("ReservedConcurrentExecutions") or 0)
 
     def delete_version(self, function_name: str, version: str) -> str:
         """Delete one version; "" when deleted, else the reason AWS refused (a replicated version)."""

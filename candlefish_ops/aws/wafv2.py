@@ -60,6 +60,23 @@ class WafV2:
 
     def find_ip_sets(self, names: list[str]) -> dict[str, IpSetRef]:
         """The IP sets with these names (paginated `ListIPSets`); NotFoundError names any missing."""
+        found = self.existing_ip_sets(names)
+        missing = [name for name in names if name not in found]
+        if missing:
+            raise NotFoundError(f"IP set(s) {', '.join(missing)} not found ({self.scope}, {self.region}): deploy "
+                                "the security stack or set waf.ip_sets in the config")
+        return found
+
+    def create_ip_set(self, name: str, ip_version: str, description: str, tags: dict[str, str]) -> IpSetRef:
+        """A new, empty IP set (the caller owns its addresses from then on)."""
+        with aws_errors(f"creating IP set {name} ({self.scope}, {self.region})"):
+            summary = self._client.create_ip_set(
+                Name=name, Scope=self.scope, IPAddressVersion=ip_version, Addresses=[], Description=description,
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Summary"]
+        return IpSetRef(summary["Name"], summary["Id"], summary["ARN"], self.scope)
+
+    def existing_ip_sets(self, names: list[str]) -> dict[str, IpSetRef]:
+        """Those of the named IP sets that exist (paginated `ListIPSets`)."""
         found: dict[str, IpSetRef] = {}
         request = {"Scope": self.scope, "Limit": self.page_size}
         with aws_errors(f"listing {self.scope} IP sets in {self.region}"):
@@ -72,10 +89,6 @@ class WafV2:
                 if not marker or not answer.get("IPSets") or len(found) == len(set(names)):
                     break
                 request["NextMarker"] = marker
-        missing = [name for name in names if name not in found]
-        if missing:
-            raise NotFoundError(f"IP set(s) {', '.join(missing)} not found ({self.scope}, {self.region}): deploy "
-                                "the security stack or set waf.ip_sets in the config")
         return found
 
     def get_ip_set(self, ref: IpSetRef) -> IpSetState:
@@ -120,3 +133,9 @@ class WafV2:
                                        "WAFOptimisticLockException") from None
                 self._sleep(random.uniform(0, 0.1 * 2 ** conflicts))
                 state = self.get_ip_set(state.ref)
+
+
+def check_capacity(session: boto3.Session, region: str, scope: str, rules: list[dict]) -> int:
+    """The WCU that `rules` need in a web ACL of `scope` (WAF's `CheckCapacity`)."""
+    with aws_errors(f"computing the WAF capacity of {len(rules)} rule(s) ({scope}, {region})"):
+        return int(client(session, "wafv2", region).check_capacity(Scope=scope, Rules=rules)["Capacity"])

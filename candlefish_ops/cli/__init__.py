@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from candlefish_ops import __version__, ui
 from candlefish_ops.cli import cdn, dns, edge, local, probe, report, waf
 from candlefish_ops.cli import deploy as deploy_commands
+from candlefish_ops.cli import preflight as preflight_commands
 from candlefish_ops.context import AppContext
 from candlefish_ops.echo import one_line
 from candlefish_ops.errors import CandlefishError
@@ -126,6 +127,7 @@ def root(
 
 deploy_commands.register(app)
 probe.register(app)
+preflight_commands.register(app)
 app.add_typer(edge.app, name="edge")
 app.add_typer(cdn.app, name="cdn")
 app.add_typer(dns.app, name="dns")

@@ -23,26 +23,41 @@ def deploy(
                                          help="Delete and recreate stacks left in ROLLBACK_COMPLETE."),
     timeout: int = typer.Option(1800, "--timeout", min=1, help="Longest wait for one stack, in seconds."),
     force: bool = typer.Option(False, "--force", help="Create a change set even for stacks that match what is deployed."),
+    allow_replacement: list[str] = typer.Option(
+        [], "--allow-replacement", metavar="TYPE/LOGICAL_ID",
+        help="Let this stateful resource be replaced or removed (repeatable); otherwise such a change set is refused."),
 ) -> None:
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.planner import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
-    from candlefish_ops.deploy.service import check_account, run_deploy
+    from candlefish_ops.deploy.service import check_account, refuse_failed_preflight, run_deploy
+    from candlefish_ops.preflight.render import render_preflight
+    from candlefish_ops.preflight.service import run_preflight
+
+    from candlefish_ops.deploy.guard import parse_allowed
 
     app = app_context(ctx)
+    allowed = parse_allowed(allow_replacement)
     environment = app.environment(env)
     deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
     session = app.session(environment.region)
     if not app.local:
         check_account(session, environment)
+    preflight = run_preflight(session, environment, deploy_plan.targets)
+    if not app.json and preflight.checks:
+        render_preflight(preflight)
+    refuse_failed_preflight(preflight, deploy_plan)
     with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
                             parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
-                            release_options={"local": app.targets_emulator}, force=force)
+                            release_options={"local": app.targets_emulator}, force=force,
+                            allow_replacement=allowed)
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
-    document = {**report.to_dict(), "not_emulated": not_emulated} if app.local else report.to_dict()
+    document = {**report.to_dict(), "preflight": preflight.to_dict()}
+    if app.local:
+        document["not_emulated"] = not_emulated
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))
-    if report.failed:
+    if report.failed or not preflight.ok:
         raise typer.Exit(1)
 
 
@@ -59,7 +74,7 @@ def status(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
 
     app = app_context(ctx)
     environment = app.environment(env)
-    session = app.session_for(environment) if app.local else app.session(environment.region)
+    session = app.session_for(environment)
     clients = {}
     rows = []
     for key, stack in environment.stacks.items():

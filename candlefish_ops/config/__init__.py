@@ -9,6 +9,7 @@ from typing import Mapping
 
 from candlefish_ops.config import dns, probe, reports, waf
 from candlefish_ops.config.reader import check_file, read_yaml
+from candlefish_ops.config.names import bucket_name_problems
 from candlefish_ops.config.schema import Node
 from candlefish_ops.config.stacks import REGION_PATTERN, StackConfig, dependency_batches, parse_stacks
 from candlefish_ops.echo import quoted
@@ -73,11 +74,15 @@ def _parse(root: Node, name: str) -> Environment:
     protected = root.get("protected", bool, name in ("production", "prod"))
     templates_dir = (root.file.parent / root.get("templates_dir", str, "../templates")).resolve()
     project = _project(root)
+    stacks = parse_stacks(root.child("stacks"), project, name, region, protected, templates_dir)
+    artifacts_bucket = root.get("artifacts_bucket", str)
+    for problem in bucket_name_problems(project, name, [r for s in stacks.values() for r in s.regions] + [region],
+                                        artifacts_bucket):
+        raise ConfigError(f"{root.file}: {problem}")
     return Environment(
         name=name, file=root.file, project=project, region=region, protected=protected,
         domain=root.get("domain", str), account_id=_account_id(root), tags=root.str_map("tags"),
-        artifacts_bucket=root.get("artifacts_bucket", str), templates_dir=templates_dir,
-        stacks=parse_stacks(root.child("stacks"), project, name, region, protected, templates_dir),
+        artifacts_bucket=artifacts_bucket, templates_dir=templates_dir, stacks=stacks,
         dns=dns.parse(_section(root, "dns"), name),
         waf=waf.parse(_section(root, "waf"), name),
         reports=reports.parse(_section(root, "reports"), name),

@@ -127,6 +127,7 @@ class DeployExecutor:
     def __init__(self, session, environment: Environment, hooks: DeployHooks, *, assume_yes: bool,
                  parallel: int = 4, recreate_failed: bool = False, wait_timeout: float = 1800,
                  artifacts: Callable[[StackTarget], str] | None = None, release=None, force: bool = False,
+                 allow_replacement: frozenset[str] = frozenset(),
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._session = session
         self._environment = environment
@@ -138,6 +139,7 @@ class DeployExecutor:
         self._artifacts = artifacts
         self._release = release
         self._force = force
+        self._allow_replacement = allow_replacement
         self._real_sleep = sleep
         self._cancel = threading.Event()
         self._clients: dict[str, CloudFormation] = {}
@@ -197,6 +199,7 @@ class DeployExecutor:
             results[(item.target.key, item.target.region)] = item.result
         pending = [item for item in prepared if item.change_set_id]
         self._hooks.review(prepared)
+        pending = self._replacement_gate(pool, pending, plan.execute)
         if not pending:
             return
         if not plan.execute:
@@ -204,6 +207,22 @@ class DeployExecutor:
             return
         self._confirm(plan, pending, number)
         self._gather(pool, [pool.submit(self._execute, item) for item in pending])
+
+    def _replacement_gate(self, pool, pending: list[Prepared], execute: bool) -> list[Prepared]:
+        """Refuse change sets that replace or remove stateful resources not named by --allow-replacement
+        (under --plan, say so); the refused change sets are deleted, their stacks fail."""
+        from candlefish_ops.deploy.guard import refusal_message, refused
+
+        refusals = {id(item): refused(item.result.changes, self._allow_replacement) for item in pending}
+        for item in pending:
+            if refusals[id(item)]:
+                item.result.message = refusal_message(refusals[id(item)], planned=not execute)
+                if execute:
+                    self._hooks.state(item.target, "REFUSED", item.result.message)
+        if not execute:
+            return pending
+        self._gather(pool, [pool.submit(self._discard, item, "failed") for item in pending if refusals[id(item)]])
+        return [item for item in pending if not refusals[id(item)]]
 
     def _confirm(self, plan: DeployPlan, pending: Sequence[Prepared], number: int) -> None:
         """One question for the whole deploy (after the first batch's diff, naming the stacks still to
@@ -263,6 +282,7 @@ class DeployExecutor:
         result.action = "recreate" if target.label in self._recreated else kind.lower()
         try:
             parameters = self._resolve(target, execute)
+            parameters.update(self._ip_set_parameters(target, execute))
             parameters.update(self._release_parameters(target, stack, parameters, execute, result))
         except _Unresolved as missing:
             result.result, result.message = "planned", str(missing)
@@ -342,6 +362,9 @@ class DeployExecutor:
                 raise _Cancelled()
             self._started.append(target.label)
         self._forget(item.change_set_id)
+        if item.change_set_type == "UPDATE":
+            self._guard(cfn, target, exempt=[c.logical_id for c in result.changes
+                                             if self._destructive_allowed(c)])
         cfn.execute_change_set(item.change_set_id)
         self._hooks.state(target, f"{item.change_set_type}_IN_PROGRESS")
         stack = self._wait_for_stack(cfn, target, since)
@@ -351,6 +374,7 @@ class DeployExecutor:
             result.outputs = dict(stack.outputs)
             self._remember_outputs(target, result.outputs)
             self._protect(cfn, target, stack)
+            self._guard(cfn, target)
             self._record_release(target, result, executed=True)
             self._hooks.state(target, stack.status)
             return
@@ -452,7 +476,35 @@ class DeployExecutor:
         if target.termination_protection and not (stack and stack.termination_protection):
             cfn.set_termination_protection(target.stack_name, True)
 
+    def _guard(self, cfn: CloudFormation, target: StackTarget, exempt=()) -> None:
+        """Protected environments: the stack policy that denies replacing or deleting stateful resources,
+        set before an update (leaving out what --allow-replacement allowed) and after every change."""
+        if self._environment.protected:
+            from candlefish_ops.deploy.guard import stack_policy
+
+            cfn.set_stack_policy(target.stack_name, stack_policy(exempt))
+
+    def _destructive_allowed(self, change: ResourceChange) -> bool:
+        from candlefish_ops.deploy.guard import destructive, key
+
+        return destructive(change) and key(change) in self._allow_replacement
+
     # -- parameters and outputs ----------------------------------------------------------------------
+
+    def _ip_set_parameters(self, target: StackTarget, execute: bool) -> dict[str, str]:
+        """The WAF IP sets the stack's web ACL references, outside CloudFormation: found by name, or created
+        empty (not under --plan); their addresses are never written here."""
+        if not target.ip_set_parameters:
+            return {}
+        from candlefish_ops.waf.ip_sets import ip_set_parameters
+
+        arns, created, missing = ip_set_parameters(self._session, self._environment.waf, target.ip_set_parameters,
+                                                   dict(target.tags), create=execute)
+        if created:
+            self._hooks.state(target, "IP SETS", f"created (empty, owned by candlefish waf): {', '.join(created)}")
+        if missing:
+            raise _Unresolved(f"parameters wait for the WAF IP sets {', '.join(missing)} (the deploy creates them)")
+        return arns
 
     def _release_parameters(self, target: StackTarget, stack: StackInfo | None, resolved: dict[str, str],
                             execute: bool, result: StackResult) -> dict[str, str]:

@@ -28,6 +28,7 @@ class StackTarget:
     termination_protection: bool
     depends_on: tuple[str, ...]
     release_parameters: frozenset[str] = frozenset()  # supplied by the edge release step, not by config
+    ip_set_parameters: frozenset[str] = frozenset()   # WAF IP set ARNs supplied by the deploy (waf/ip_sets.py)
 
     @property
     def label(self) -> str:
@@ -79,9 +80,11 @@ def with_dependencies(environment: Environment, keys: Sequence[str]) -> list[str
 def _targets(environment: Environment, stack: StackConfig) -> list[StackTarget]:
     template = _template(environment, stack)
     release = _check_release(environment, stack, template)
-    _check_parameters(environment, stack, template, release)
+    ip_sets = _check_ip_sets(environment, stack, template)
+    _check_parameters(environment, stack, template, release | ip_sets)
     return [StackTarget(stack.key, region, stack.stack_name, template, stack.parameters,
-                        environment.stack_tags(stack), stack.termination_protection, stack.depends_on, release)
+                        environment.stack_tags(stack), stack.termination_protection, stack.depends_on, release,
+                        ip_sets)
             for region in stack.regions]
 
 
@@ -92,6 +95,18 @@ def _template(environment: Environment, stack: StackConfig) -> TemplateInfo:
                           f"(looked in templates_dir {environment.templates_dir}; set templates_dir in "
                           f"{environment.file.name}, relative to it, default ../templates)")
     return load_template(stack.template)
+
+
+def _check_ip_sets(environment: Environment, stack: StackConfig, template: TemplateInfo) -> frozenset[str]:
+    """The template's WAF IP set ARN parameters: the deploy supplies them, so the config must not."""
+    from candlefish_ops.waf.ip_sets import IP_SET_PARAMETERS
+
+    wanted = frozenset(template.parameters & set(IP_SET_PARAMETERS))
+    given = sorted(wanted & set(stack.parameters))
+    if given:
+        raise ConfigError(f"{environment.file}: stacks.{stack.key}.parameters: {', '.join(given)} are supplied by "
+                          "the deploy (the WAF IP sets it creates or finds by the names in waf.ip_sets); remove them")
+    return wanted
 
 
 def _check_release(environment: Environment, stack: StackConfig, template: TemplateInfo) -> frozenset[str]:

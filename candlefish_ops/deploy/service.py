@@ -5,24 +5,28 @@ from __future__ import annotations
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy.executor import DeployExecutor, DeployHooks, DeployReport
 from candlefish_ops.deploy.planner import DeployPlan, StackTarget
-from candlefish_ops.errors import CredentialsError
+from candlefish_ops.errors import ValidationError
 
 
 def check_account(session, environment: Environment) -> None:
     """Refuse to touch an account other than the one the config names."""
-    if environment.account_id is None:
-        return
-    from candlefish_ops.aws.session import caller_identity
+    from candlefish_ops.aws.session import check_account as check
 
-    account = caller_identity(session)["account"]
-    if account != environment.account_id:
-        raise CredentialsError(f"these credentials are for account {account}, but {environment.file} says "
-                               f"account_id {environment.account_id}; switch AWS_PROFILE")
+    check(session, environment.account_id, environment.file, environment.name)
+
+
+def refuse_failed_preflight(preflight, plan: DeployPlan) -> None:
+    """A deploy stops before its first change set when a preflight check FAILs (`--plan` only shows it)."""
+    if plan.execute and not preflight.ok:
+        first = preflight.failed[0]
+        more = f" (and {len(preflight.failed) - 1} more)" if len(preflight.failed) > 1 else ""
+        raise ValidationError(f"preflight {first.name} failed for {first.target}: {first.detail}; {first.fix}{more}. "
+                              f"Nothing was changed (details: candlefish preflight {plan.environment})")
 
 
 def run_deploy(session, environment: Environment, plan: DeployPlan, hooks: DeployHooks, *, assume_yes: bool,
                parallel: int, recreate_failed: bool, wait_timeout: float = 1800, release_options=None,
-               force: bool = False) -> DeployReport:
+               force: bool = False, allow_replacement: frozenset[str] = frozenset()) -> DeployReport:
     """Run the plan; stacks holding Lambda@Edge functions get the edge release step (`release_options`:
     EdgeRelease keyword arguments, e.g. a pinned release for a rollback, or the runtime's python)."""
     from candlefish_ops.deploy.artifacts import ArtifactsStore
@@ -35,5 +39,5 @@ def run_deploy(session, environment: Environment, plan: DeployPlan, hooks: Deplo
     executor = DeployExecutor(session, environment, hooks, assume_yes=assume_yes, parallel=parallel,
                               recreate_failed=recreate_failed, wait_timeout=wait_timeout,
                               artifacts=artifacts.template_url,
-                              release=release, force=force)
+                              release=release, force=force, allow_replacement=allow_replacement)
     return executor.run(plan)

@@ -74,6 +74,11 @@ def _as_reported(value) -> str:
     return str(value)
 
 
+def template_document(template: TemplateInfo):
+    """The parsed template (short tags as {"Ref": ...}, {"GetAtt": ...}); a fresh copy for each caller."""
+    return _parse(template.body, template.path)
+
+
 def _parse(body: str, path: Path):
     import yaml
 

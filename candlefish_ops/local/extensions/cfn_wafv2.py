@@ -112,7 +112,7 @@ def _search_string_as_blob(statement: dict[str, Any]) -> None:
 
 def _web_acl_arguments(props: dict[str, Any]) -> dict[str, Any]:
     arguments = {"default_action": props["DefaultAction"], "visibility_config": props["VisibilityConfig"],
-                 "description": props.get("Description", ""), "rules": to_api_shape(list(props.get("Rules", [])))}
+                 "description": props.get("Description", ""), "rules": to_api_shape([rule for rule in props.get("Rules") or [] if rule is not None])}  # AWS::NoValue
     for key in _WEB_ACL_OPTIONAL:
         arguments[_snake(key)] = props.get(key)
     return arguments

@@ -43,6 +43,8 @@ def install() -> None:
         if not getattr(original, "_candlefish", False):
             setattr(parsing, name, _naming_the_failing_resource(original))
     CloudFormationBackend.execute_change_set = _execute_change_set
+    if not getattr(CloudFormationBackend.create_change_set, "_candlefish", False):
+        CloudFormationBackend.create_change_set = _tag_changes_count(CloudFormationBackend.create_change_set)
     original_delete = CloudFormationBackend.delete_stack
     CloudFormationBackend.delete_stack = _guard_termination_protection(original_delete)
     CloudFormationResponse.update_termination_protection = _update_termination_protection
@@ -55,6 +57,24 @@ def _parameter_list(self) -> list[dict]:
     return [{"ParameterKey": key,
              "ParameterValue": "****" if key in hidden else ",".join(map(str, value)) if isinstance(value, list) else value}
             for key, value in resource_map.resolved_parameters.items()]
+
+
+def _tag_changes_count(original):
+    """moto calls a change set with the same template and parameters empty; AWS also updates a stack whose
+    tags alone change (they propagate to its resources)."""
+
+    def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type,
+                          notification_arns=None, tags=None, role_arn=None):
+        change_set_id, stack_id = original(self, stack_name, change_set_name, template, parameters, description,
+                                           change_set_type, notification_arns, tags, role_arn)
+        change_set = self.change_sets[change_set_id]
+        if change_set.status == "FAILED" and change_set_type == "UPDATE" and _retagged(change_set.stack, tags):
+            change_set.status, change_set.execution_status, change_set.status_reason = (
+                "CREATE_COMPLETE", "AVAILABLE", None)
+        return change_set_id, stack_id
+
+    create_change_set._candlefish = True
+    return create_change_set
 
 
 def _find_change_set(backend, change_set_name: str):
@@ -74,7 +94,9 @@ def _execute_change_set(self, change_set_name: str, stack_name: str | None = Non
     kind = change_set.change_set_type
     stack._add_stack_event(f"{kind}_IN_PROGRESS", resource_status_reason="User Initiated")
     stack.status = f"{kind}_IN_PROGRESS"
+    stack.resource_map._candlefish_retag = kind == "UPDATE" and _retagged(stack, change_set.tags)
     try:
+        _enforce_stack_policy(stack, change_set)
         change_set.apply()
         _refresh_stack(self, stack, change_set)
     except Exception as error:  # the emulator mirrors AWS: execution is accepted, the stack fails
@@ -87,6 +109,55 @@ def _execute_change_set(self, change_set_name: str, stack_name: str | None = Non
     change_set.execution_status = "EXECUTE_COMPLETE"
     for change_set_id in [i for i, c in self.change_sets.items() if c.stack_id == stack.stack_id]:
         del self.change_sets[change_set_id]
+
+
+class StackPolicyDenied(Exception):
+    """An update the stack policy does not allow (AWS: the update fails and rolls back)."""
+
+
+def _enforce_stack_policy(stack, change_set) -> None:
+    """A stack policy is evaluated for every resource an update changes, as AWS does
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/protect-stack-resources.html): an
+    explicit Deny wins, and with a policy set anything not allowed is denied."""
+    import json
+
+    if change_set.change_set_type != "UPDATE" or not getattr(stack, "policy", ""):
+        return
+    statements = json.loads(stack.policy).get("Statement", [])
+    for change in change_set.changes:
+        if change.action == "Add":
+            continue
+        action = ("Update:Delete" if change.action == "Remove" else
+                  "Update:Replace" if getattr(change, "replacement", "False") in ("True", "Conditional")
+                  else "Update:Modify")
+        matching = [s for s in statements if _policy_matches(s, action, change)]
+        if any(s.get("Effect") == "Deny" for s in matching) or not any(s.get("Effect") == "Allow" for s in matching):
+            error = StackPolicyDenied(f"Action denied by stack policy: {action} on resource "
+                                      f"LogicalResourceId/{change.logical_resource_id}")
+            error.candlefish_resource = (change.logical_resource_id, change.resource_type)
+            raise error
+
+
+def _policy_matches(statement: dict, action: str, change) -> bool:
+    import fnmatch
+
+    def as_list(value):
+        return value if isinstance(value, list) else [value]
+
+    if not any(fnmatch.fnmatchcase(action, pattern) for pattern in as_list(statement.get("Action", []))):
+        return False
+    resource = f"LogicalResourceId/{change.logical_resource_id}"
+    if "Resource" in statement and not any(fnmatch.fnmatchcase(resource, p) for p in as_list(statement["Resource"])):
+        return False
+    if "NotResource" in statement and any(fnmatch.fnmatchcase(resource, p) for p in as_list(statement["NotResource"])):
+        return False
+    for operator, condition in (statement.get("Condition") or {}).items():
+        wanted = as_list(condition.get("ResourceType", []))
+        if operator == "StringEquals" and change.resource_type not in wanted:
+            return False
+        if operator == "StringLike" and not any(fnmatch.fnmatchcase(change.resource_type, p) for p in wanted):
+            return False
+    return True
 
 
 def _refresh_stack(backend, stack, change_set) -> None:
@@ -183,12 +254,67 @@ def _diff_with_parameters(self):
     new = (self.template_dict or {}).get("Resources", {})
     previous = getattr(resource_map, "input_parameters", None) or self.stack.parameters or {}
     changed = {name for name, value in (self.parameters or {}).items() if previous.get(name) != value}
+    retagged = _retagged(self.stack, self.tags)
     changes = [Change("Add", name, body["Type"]) for name, body in new.items() if name not in old]
-    changes += [Change("Modify", name, body["Type"]) for name, body in new.items()
-                if name in old and (body != old[name] or changed & _parameters_used(body))]
-    changes += _dependents(new, {c.logical_resource_id for c in changes if c.action == "Modify"}, Change)
+    changes += [_modify(Change, name, body, old[name], changed) for name, body in new.items()
+                if name in old and (body != old[name] or changed & _parameters_used(body)
+                                    or (retagged and body.get("Type") in _TAG_PROPAGATED))]
+    modified = {c.logical_resource_id for c in changes if c.action == "Modify"}
+    for change in _dependents(new, modified, Change):
+        change.replacement = _replacement(new[change.logical_resource_id], old.get(change.logical_resource_id, {}),
+                                          changed, modified)
+        changes.append(change)
     changes += [Change("Remove", name, body["Type"]) for name, body in old.items() if name not in new]
     return changes
+
+
+# Properties whose change makes CloudFormation replace the resource ("Update requires: Replacement" in each
+# type's page of the CloudFormation resource reference), for the stateful types the deploy guards and a few
+# others; other types' modifications are reported Replacement "False".
+REPLACING_PROPERTIES = {
+    "AWS::SQS::Queue": ("QueueName", "FifoQueue"),
+    "AWS::DynamoDB::Table": ("TableName", "KeySchema", "LocalSecondaryIndexes"),
+    "AWS::S3::Bucket": ("BucketName",),
+    "AWS::RDS::DBInstance": ("DBInstanceIdentifier", "DBName", "StorageEncrypted", "KmsKeyId"),
+    "AWS::RDS::DBCluster": ("DBClusterIdentifier", "StorageEncrypted", "KmsKeyId"),
+    "AWS::Route53::HostedZone": ("Name",),
+    "AWS::WAFv2::IPSet": ("Name", "Scope"),
+    "AWS::WAFv2::WebACL": ("Name", "Scope"),
+    "AWS::SecretsManager::Secret": ("Name",),
+    "AWS::Logs::LogGroup": ("LogGroupName",),
+    "AWS::ElastiCache::ReplicationGroup": ("ReplicationGroupId",),
+    "AWS::Backup::BackupVault": ("BackupVaultName",),
+}
+# Stack-level tags propagate to a stack's resources: changing them updates every resource that takes tags
+# (modelled for the WAFv2 types, whose update sends the whole specification: an IP set's addresses
+# become the template's).
+_TAG_PROPAGATED = ("AWS::WAFv2::IPSet", "AWS::WAFv2::WebACL")
+
+
+def _modify(change_type, name: str, body: dict, before: dict, changed_parameters: set[str]):
+    change = change_type("Modify", name, body["Type"])
+    change.replacement = _replacement(body, before, changed_parameters, set())
+    return change
+
+
+def _replacement(body: dict, before: dict, changed_parameters: set[str], modified: set[str]) -> str:
+    """ "True" when a replacing property changes (or uses a changed parameter), "Conditional" when it refers
+    to a resource being changed, else "False"."""
+    new_props, old_props = body.get("Properties") or {}, before.get("Properties") or {}
+    verdict = "False"
+    for prop in REPLACING_PROPERTIES.get(body.get("Type", ""), ()):
+        value = new_props.get(prop)
+        if value != old_props.get(prop) or changed_parameters & _parameters_used(value):
+            return "True"
+        if modified & _references(value):
+            verdict = "Conditional"
+    return verdict
+
+
+def _retagged(stack, tags) -> bool:
+    if tags is None:
+        return False
+    return dict(tags) != dict(getattr(stack, "tags", None) or {})
 
 
 def _with_dependents(original):
@@ -197,6 +323,11 @@ def _with_dependents(original):
     def build_resource_diff(self, other_template, parameters=None):
         actions = original(self, other_template, parameters)
         resources = other_template["Resources"]
+        if getattr(self, "_candlefish_retag", False):
+            old = getattr(self, "_resource_json_map", None) or {}
+            actions["Modify"] += [name for name, body in resources.items()
+                                  if name in old and body.get("Type") in _TAG_PROPAGATED
+                                  and name not in actions["Modify"]]
         actions["Modify"] += [c for c in _dependents(resources, set(actions["Modify"]), lambda _a, name, _t: name)
                               if c not in actions["Add"]]
         return actions

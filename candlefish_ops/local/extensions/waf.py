@@ -1,6 +1,7 @@
-"""Emulator extension for `candlefish waf`: moto silently skips `AWS::WAFv2::IPSet` in templates, so after a
-local bootstrap deploy the security stack's four IP sets (and, if the template's table did not materialise,
-the ledger table) are created here, empty, exactly as named in the environment's `waf:` config."""
+"""Emulator extension for `candlefish waf`: after a local bootstrap deploy, any of the environment's four IP sets
+that does not exist yet (the deploy creates them for a security stack that takes their ARNs; an older template or
+a partial bootstrap may not have) and, if the template's table did not materialise, the ledger table are created
+here, empty, exactly as named in the environment's `waf:` config."""
 
 from __future__ import annotations
 

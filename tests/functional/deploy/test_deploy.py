@@ -100,7 +100,7 @@ def test_plan_after_deploy_shows_a_modification(aws, cli, project):
     app = [s for s in result.json()["stacks"] if s["stack"] == "app"]
     assert {s["result"] for s in app} == {"planned"}
     assert app[0]["changes"] == [{"action": "Modify", "logical_id": "Jobs", "type": "AWS::SQS::Queue",
-                                  "replacement": ""}]
+                                  "replacement": "True"}]  # QueueName changed: "Update requires: Replacement"
     assert all(s["StackStatus"] == "CREATE_COMPLETE" for s in stacks(aws).values())
     assert aws.client("cloudformation").list_change_sets(StackName="fixture-staging-app")["Summaries"] == []
 

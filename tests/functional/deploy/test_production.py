@@ -60,7 +60,7 @@ def test_production_resources_read_back_through_their_own_apis(aws, cli):
             ("allow-v4", "allow-v6", "block-v4", "block-v6")} <= names
 
     s3 = aws.client("s3")
-    rules = s3.get_bucket_lifecycle_configuration(Bucket="production-candlefish-static-assets")["Rules"]
+    rules = s3.get_bucket_lifecycle_configuration(Bucket="production-cf-static-assets-123456789012")["Rules"]
     transitions = {t["StorageClass"]: t["NoncurrentDays"] for r in rules
                    for t in r.get("NoncurrentVersionTransitions", [])}
     assert transitions == {"STANDARD_IA": 30, "GLACIER_IR": 60, "GLACIER": 90, "DEEP_ARCHIVE": 180}

@@ -92,12 +92,30 @@ def _deploy(endpoint: str, key: str, spec: dict[str, Any], outputs: dict[str, di
                   for k, v in spec.get("parameters", {}).items()]
     if key == "edge":
         parameters += _release_parameters(endpoint)
+    if key == "security":
+        parameters += _ip_set_parameters(endpoint)
     cloudformation.create_stack(StackName=name, Parameters=parameters,
                                 TemplateBody=(TEMPLATES / "templates" / spec["template"]).read_text(),
                                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
     stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     outputs[key] = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     return stack["StackStatus"]
+
+
+def _ip_set_parameters(endpoint: str) -> list[dict[str, str]]:
+    """What the deploy passes the security stack: the four IP sets, created outside the stack (docs/waf.md)."""
+    from candlefish_ops.waf.ip_sets import IP_SET_PARAMETERS
+
+    wafv2 = fast_fail_client(endpoint, "wafv2", "us-east-1")
+    existing = {s["Name"]: s["ARN"] for s in wafv2.list_ip_sets(Scope="CLOUDFRONT")["IPSets"]}
+    parameters = []
+    for parameter, (kind, version) in IP_SET_PARAMETERS.items():
+        name = f"production-candlefish-{kind}-{version}"
+        arn = existing.get(name) or wafv2.create_ip_set(
+            Name=name, Scope="CLOUDFRONT", IPAddressVersion="IPV4" if version == "v4" else "IPV6",
+            Addresses=[])["Summary"]["ARN"]
+        parameters.append({"ParameterKey": parameter, "ParameterValue": arn})
+    return parameters
 
 
 def _release_parameters(endpoint: str) -> list[dict[str, str]]:
@@ -298,7 +316,8 @@ def test_parameter_change_updates_the_web_acl_in_place(deployed):
                   for k, v in spec["parameters"].items() if k != "GlobalRateLimit"]
     client("cloudformation").update_stack(
         StackName=deployed["security"]["name"], UsePreviousTemplate=True, Capabilities=["CAPABILITY_IAM"],
-        Parameters=[*parameters, {"ParameterKey": "GlobalRateLimit", "ParameterValue": "2500"}])
+        Parameters=[*parameters, *_ip_set_parameters(deployed["_endpoint"]),
+                    {"ParameterKey": "GlobalRateLimit", "ParameterValue": "2500"}])
 
     name, resource_id, scope = acl_id.split("|")
     acl = client("wafv2").get_web_acl(Name=name, Scope=scope, Id=resource_id)["WebACL"]

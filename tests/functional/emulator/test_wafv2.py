@@ -138,3 +138,76 @@ def test_logging_configuration_of_web_acl(stack, wafv2):
     config = wafv2.get_logging_configuration(ResourceArn=stack.outputs()["EdgeAclArn"])["LoggingConfiguration"]
     assert config["LogDestinationConfigs"] == ["arn:aws:firehose:us-east-1:123456789012:deliverystream/aws-waf-logs-x"]
     assert config["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
+
+
+def _seed_web_acl_rules():
+    """The seed's 15 rules (security.yaml before the capacity review), as WAF's API takes them."""
+    from pathlib import Path
+
+    from candlefish_ops.deploy.templates import load_template, template_document
+    from candlefish_ops.preflight.waf_capacity import render_web_acl
+
+    document = template_document(load_template(Path(__file__).resolve().parents[3] / "templates" / "security.yaml"))
+    sets = {name: "(created by the deploy)" for name in ("AllowListV4Arn", "AllowListV6Arn", "BlockListV4Arn",
+                                                         "BlockListV6Arn")}
+    _scope, rules = render_web_acl(document, "WebAcl", {"Environment": "production", "GeoBlockCountries": "CU",
+                                                        **sets})
+    xss = {"Name": "xss", "Priority": 11, "Action": {"Block": {}}, "VisibilityConfig": {**VISIBILITY, "MetricName": "xss"},
+           "Statement": {"OrStatement": {"Statements": [
+               {"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": transformations}}
+               for field, transformations in (
+                   ({"QueryString": {}}, [{"Priority": 0, "Type": "URL_DECODE"}, {"Priority": 1, "Type": "HTML_ENTITY_DECODE"}]),
+                   ({"Body": {"OversizeHandling": "CONTINUE"}},
+                    [{"Priority": 0, "Type": "URL_DECODE"}, {"Priority": 1, "Type": "HTML_ENTITY_DECODE"}]),
+                   ({"UriPath": {}}, [{"Priority": 0, "Type": "URL_DECODE"}]))]}}}
+    return rules, xss
+
+
+def test_check_capacity_prices_rules_as_aws_documents(wafv2):
+    rules, xss = _seed_web_acl_rules()
+    assert wafv2.check_capacity(Scope="CLOUDFRONT", Rules=rules)["Capacity"] == 1454
+    assert wafv2.check_capacity(Scope="CLOUDFRONT", Rules=[xss])["Capacity"] == 170
+    assert wafv2.check_capacity(Scope="CLOUDFRONT", Rules=rules + [xss])["Capacity"] == 1624  # the seed's ACL
+
+
+def test_web_acl_capacity_is_computed_and_capped_at_5000(stack, wafv2):
+    name, acl_id, scope = stack.create(TEMPLATE).outputs()["EdgeAclRef"].split("|")
+    acl = wafv2.get_web_acl(Name=name, Scope=scope, Id=acl_id)
+    assert acl["WebACL"]["Capacity"] == 3  # IP set match 1 + STARTS_WITH string match 2
+    common = {"Name": "c", "Priority": 0, "OverrideAction": {"None": {}}, "VisibilityConfig": VISIBILITY,
+              "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}}
+    too_big = [{**common, "Name": f"c{n}", "Priority": n} for n in range(8)]
+    with pytest.raises(wafv2.exceptions.WAFLimitsExceededException):
+        wafv2.create_web_acl(Name="too-big", Scope="CLOUDFRONT", DefaultAction={"Allow": {}},
+                             VisibilityConfig=VISIBILITY, Rules=too_big)
+
+
+def _change_set(client, stack_name: str, template: dict, kind: str, tags: dict[str, str]) -> None:
+    import json as _json
+
+    cfn = client("cloudformation")
+    change_set = cfn.create_change_set(StackName=stack_name, ChangeSetName=f"cs-{len(tags)}-{kind}",
+                                       ChangeSetType=kind, TemplateBody=_json.dumps(template),
+                                       Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Id"]
+    cfn.get_waiter("change_set_create_complete").wait(ChangeSetName=change_set)
+    changes = cfn.describe_change_set(ChangeSetName=change_set)["Changes"]
+    cfn.execute_change_set(ChangeSetName=change_set)
+    return changes
+
+
+def test_an_update_of_an_ip_set_resource_sends_the_template_addresses(client, wafv2):
+    """As on AWS: addresses written with UpdateIPSet are replaced by the template's on a stack update that
+    touches the IP set, here a change of the stack's tags (propagated to its resources)."""
+    template = {"Resources": {"BlockedV4": copy.deepcopy(TEMPLATE["Resources"]["BlockedV4"])}}
+    template["Resources"]["BlockedV4"]["Properties"]["Addresses"] = []
+    _change_set(client, "owns-ip-set", template, "CREATE", {"CostCenter": "platform"})
+    summary = next(s for s in wafv2.list_ip_sets(Scope="CLOUDFRONT")["IPSets"] if s["Name"] == "blocked-v4")
+    token = wafv2.get_ip_set(Name="blocked-v4", Scope="CLOUDFRONT", Id=summary["Id"])["LockToken"]
+    wafv2.update_ip_set(Name="blocked-v4", Scope="CLOUDFRONT", Id=summary["Id"], Addresses=["203.0.113.7/32"],
+                        LockToken=token)
+
+    changes = _change_set(client, "owns-ip-set", template, "UPDATE", {"CostCenter": "security"})
+
+    assert [c["ResourceChange"]["LogicalResourceId"] for c in changes] == ["BlockedV4"]
+    ip_set = wafv2.get_ip_set(Name="blocked-v4", Scope="CLOUDFRONT", Id=summary["Id"])["IPSet"]
+    assert ip_set["Addresses"] == []

@@ -102,10 +102,11 @@ def stack_problems(config: dict, templates: dict, key: str, stack: dict) -> list
     declared = templates[stack["template"]].get("Parameters", {})
     given = stack.get("parameters") or {}
     from candlefish_ops.edge.functions import RELEASE_PARAMETERS  # supplied by the edge release step
+    from candlefish_ops.waf.ip_sets import IP_SET_PARAMETERS  # supplied by the deploy's WAF IP set step
 
     problems += [f"{key}: parameter {p} has no Default and is not given"
                  for p, spec in declared.items() if "Default" not in spec and p not in given
-                 and p not in RELEASE_PARAMETERS]
+                 and p not in RELEASE_PARAMETERS and p not in IP_SET_PARAMETERS]
     problems += [f"{key}: {stack['template']} has no parameter {p}" for p in given if p not in declared]
     for name, value in given.items():
         refs = list(REFERENCE.finditer(rendered(value)))

@@ -56,7 +56,7 @@ class TestStorage:
     def test_six_private_encrypted_buckets(self, templates):
         buckets = resources_of_type(templates["storage.yaml"], "AWS::S3::Bucket")
         names = sorted(sub_text(b["Properties"]["BucketName"]) for b in buckets.values())
-        assert names == sorted(f"${{Environment}}-candlefish-{s}" for s in BUCKET_SUFFIXES)
+        assert names == sorted(f"${{Environment}}-cf-{s}-${{AWS::AccountId}}" for s in BUCKET_SUFFIXES)
         for bucket in buckets.values():
             props = bucket["Properties"]
             assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
@@ -101,14 +101,13 @@ class TestStorage:
 
 
 class TestSecurity:
-    def test_ip_sets(self, templates):
-        sets = resources_of_type(templates["security.yaml"], "AWS::WAFv2::IPSet").values()
-        found = {(sub_text(s["Properties"]["Name"]), s["Properties"]["IPAddressVersion"], s["Properties"]["Scope"])
-                 for s in sets}
-        assert found == {("${Environment}-candlefish-allow-v4", "IPV4", "CLOUDFRONT"),
-                         ("${Environment}-candlefish-allow-v6", "IPV6", "CLOUDFRONT"),
-                         ("${Environment}-candlefish-block-v4", "IPV4", "CLOUDFRONT"),
-                         ("${Environment}-candlefish-block-v6", "IPV6", "CLOUDFRONT")}
+    def test_ip_sets_are_not_owned_by_the_stack(self, templates):
+        """The stack never owns the addresses: the IP sets are parameters (created by the deploy), not resources."""
+        template = templates["security.yaml"]
+        assert resources_of_type(template, "AWS::WAFv2::IPSet") == {}
+        for name in ("AllowListV4Arn", "AllowListV6Arn", "BlockListV4Arn", "BlockListV6Arn"):
+            assert template["Parameters"][name]["Type"] == "String" and "Default" not in template["Parameters"][name]
+            assert template["Outputs"][name]["Value"] == {"Ref": name}
 
     def test_rules_in_the_seed_priorities(self, templates):
         template = templates["security.yaml"]
@@ -118,7 +117,7 @@ class TestSecurity:
         order = [r["Name"] for r in sorted(rules, key=lambda r: r["Priority"])]
         assert order == ["ip-allowlist", "global-rate-limit", "api-rate-limit", "ip-blocklist", "aws-common",
                          "aws-sqli", "aws-known-bad-inputs", "aws-linux", "aws-ip-reputation", "aws-anonymous-ip",
-                         "aws-bot-control", "xss", "geo-block", "body-size", "api-content-type"]
+                         "aws-bot-control", "geo-block", "body-size", "api-content-type"]
         by_name = {r["Name"]: r for r in rules}
         assert by_name["ip-allowlist"]["Action"] == {"Allow": {}}
         global_rate = by_name["global-rate-limit"]["Statement"]["RateBasedStatement"]
