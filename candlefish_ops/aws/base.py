@@ -34,10 +34,12 @@ _CONFLICT_CODES = {"WAFOptimisticLockException", "PreconditionFailed", "PriorReq
                    "ConditionalCheckFailedException"}
 
 
-def client(session: boto3.Session, service: str, region: str | None = None):
-    """A client with candlefish's retry policy (boto3 sessions are not thread-safe for this)."""
+def client(session: boto3.Session, service: str, region: str | None = None, pool: int | None = None):
+    """A client with candlefish's retry policy (boto3 sessions are not thread-safe for this); `pool`: HTTP
+    connections for a client shared by that many threads (botocore keeps 10 by default)."""
+    config = RETRY_CONFIG.merge(Config(max_pool_connections=pool)) if pool else RETRY_CONFIG
     with _CLIENT_LOCK:
-        return session.client(service, region_name=region, config=RETRY_CONFIG)
+        return session.client(service, region_name=region, config=config)
 
 
 def error_code(error: ClientError) -> str:

@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from candlefish_ops import __version__, ui
-from candlefish_ops.cli import cdn, dns, edge, local, report, waf
+from candlefish_ops.cli import cdn, dns, edge, local, report, site, waf
 from candlefish_ops.cli import deploy as deploy_commands
 from candlefish_ops.context import AppContext
 from candlefish_ops.errors import CandlefishError
@@ -113,6 +113,7 @@ def root(
 deploy_commands.register(app)
 app.add_typer(edge.app, name="edge")
 app.add_typer(cdn.app, name="cdn")
+app.add_typer(site.app, name="site")
 app.add_typer(dns.app, name="dns")
 app.add_typer(waf.app, name="waf")
 app.add_typer(report.app, name="report")

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from candlefish_ops.config import dns, reports, waf
+from candlefish_ops.config import dns, reports, site, waf
 from candlefish_ops.config.schema import Node
 from candlefish_ops.config.stacks import REGION_PATTERN, StackConfig, dependency_batches, parse_stacks
 from candlefish_ops.errors import ConfigError
 
 ENV_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _TOP_KEYS = {"project", "environment", "account_id", "region", "protected", "domain", "tags",
-             "artifacts_bucket", "templates_dir", "stacks", "dns", "waf", "reports"}
+             "artifacts_bucket", "templates_dir", "stacks", "dns", "waf", "reports", "site"}
 
 __all__ = ["Environment", "StackConfig", "load_environment", "dependency_batches"]
 
@@ -37,6 +37,7 @@ class Environment:
     dns: dns.DnsConfig = field(default_factory=dns.DnsConfig)
     waf: waf.WafConfig = field(default_factory=waf.WafConfig)
     reports: reports.ReportsConfig = field(default_factory=reports.ReportsConfig)
+    site: site.SiteConfig = field(default_factory=site.SiteConfig)
 
     def stack_tags(self, stack: StackConfig) -> dict[str, str]:
         """The tags every stack carries: ours first, then config's (which cannot override ours)."""
@@ -83,14 +84,16 @@ def _parse(root: Node, name: str) -> Environment:
     protected = root.get("protected", bool, name in ("production", "prod"))
     templates_dir = (root.file.parent / root.get("templates_dir", str, "../templates")).resolve()
     project = _project(root)
+    stacks = parse_stacks(root.child("stacks"), project, name, region, protected, templates_dir)
     return Environment(
         name=name, file=root.file, project=project, region=region, protected=protected,
         domain=root.get("domain", str), account_id=_account_id(root), tags=root.str_map("tags"),
         artifacts_bucket=root.get("artifacts_bucket", str), templates_dir=templates_dir,
-        stacks=parse_stacks(root.child("stacks"), project, name, region, protected, templates_dir),
+        stacks=stacks,
         dns=dns.parse(_section(root, "dns"), name),
         waf=waf.parse(_section(root, "waf"), name),
         reports=reports.parse(_section(root, "reports"), name),
+        site=site.parse(_section(root, "site"), stacks),
     )
 
 
