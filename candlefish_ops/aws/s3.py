@@ -192,12 +192,33 @@ class SiteBucket:
             if first_error is not None:
                 raise first_error
 
-    def copy(self, source_key: str, item: UploadItem) -> None:
-        """Server-side copy of `source_key` to `item.key` with `item`'s headers (managed: multipart copy for
-        large objects); the way to change an object's metadata, or to restore a recorded version."""
+    def copy(self, source_key: str, item: UploadItem, size: int | None = None) -> None:
+        """Server-side copy of `source_key` to `item.key` with `item`'s headers: the way to change an
+        object's metadata, or to restore a recorded version. One CopyObject up to the multipart threshold
+        (when the size is known), else boto3's managed copy (multipart copy; CopyObject stops at 5 GB)."""
         extra = {**item.extra_args(), "MetadataDirective": "REPLACE"}
+        source = {"Bucket": self.bucket, "Key": source_key}
         with aws_errors(f"copying s3://{self.bucket}/{source_key} to {item.key}"):
-            self._client.copy({"Bucket": self.bucket, "Key": source_key}, self.bucket, item.key, ExtraArgs=extra)
+            if size is not None and size < self._threshold:
+                self._client.copy_object(CopySource=source, Bucket=self.bucket, Key=item.key, **extra)
+            else:
+                from boto3.s3.transfer import TransferConfig
+
+                self._client.copy(source, self.bucket, item.key, ExtraArgs=extra, Config=TransferConfig(
+                    multipart_threshold=self._threshold, multipart_chunksize=self._threshold))
+
+    def copy_many(self, copies: list[tuple[str, UploadItem, int | None]],
+                  on_done: Callable[[UploadItem], None] | None = None) -> None:
+        """`copy` for each (source key, item, size), `parallel` at a time."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(entry: tuple[str, UploadItem, int | None]) -> None:
+            self.copy(*entry)
+            if on_done:
+                on_done(entry[1])
+
+        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
+            list(pool.map(one, copies))
 
     def delete(self, keys: list[str]) -> list[str]:
         """Delete `keys` (1,000 per request); returns the keys S3 refused."""

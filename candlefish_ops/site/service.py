@@ -210,32 +210,29 @@ class SiteService:
         pruned = tuple(key for key in plan.deletes if key not in refused)
         if plan.deletes:
             self._on_phase("prune")
-        record = self._record(plan, snapshot, invalidation_id, sent, pruned,
-                              wrote=bool(plan.uploads or plan.header_updates))
+        record = self._record(plan, snapshot, invalidation_id, sent, pruned)
         return PublishResult(plan, record, invalidation_id, sent, len(plan.uploads), len(plan.header_updates),
                              pruned, refused)
 
     def _write_phase(self, uploads: tuple[Upload, ...], updates: list[Upload], progress: Progress, phase: str) -> None:
-        from candlefish_ops.aws.s3 import UploadItem
-
         if uploads:
             progress.step(f"uploading {len(uploads)} {phase} file(s)")
             items = [_item(u) for u in uploads]
             self.bucket.upload(items, on_bytes=progress.advance, on_file=lambda item: progress.file_done(item.key))
-        for update in updates:
-            item: UploadItem = _item(update)
-            self.bucket.copy(item.key, item)
-            progress.file_done(item.key)
+        if updates:
+            progress.step(f"updating the headers of {len(updates)} {phase} file(s)")
+            self.bucket.copy_many([(u.file.key, _item(u), u.file.size) for u in updates],
+                                  on_done=lambda item: progress.file_done(item.key))
 
     def _keep_entry_copies(self, plan: SitePlan, snapshot: Snapshot) -> None:
         """A copy of each fixed-name file's bytes under its SHA-256, for rollback (server-side copies)."""
-        done = set(snapshot.entry_copies)
+        copies: dict[str, tuple] = {}
         for item in plan.build.files:
             copy = entry_copy_key(item.sha256)
-            if item.kind != "immutable" and copy not in done:
-                self.bucket.copy(item.key, _item(Upload(item, "copy"), key=copy))
-                done.add(copy)
-        snapshot.entry_copies = done
+            if item.kind != "immutable" and copy not in snapshot.entry_copies and copy not in copies:
+                copies[copy] = (item.key, _item(Upload(item, "copy"), key=copy), item.size)
+        self.bucket.copy_many(list(copies.values()))
+        snapshot.entry_copies = snapshot.entry_copies | set(copies)
 
     def _invalidate(self, plan: SitePlan, snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
         cdn_plan = self.invalidation_plan(plan)
@@ -246,12 +243,14 @@ class SiteService:
         return result.invalidation_id or "", cdn_plan.request.paths
 
     def _record(self, plan: SitePlan, snapshot: Snapshot, invalidation_id: str, sent: tuple[str, ...],
-                pruned: tuple[str, ...], wrote: bool, note: str = "",
-                files: Mapping[str, FileRecord] | None = None) -> str:
-        """Write the release record last (skipped when the latest record already says all this)."""
-        listed = {item.key: item for item in self.bucket.list() if not item.key.startswith(RESERVED_PREFIX)} \
-            if wrote else snapshot.listed
+                pruned: tuple[str, ...], note: str = "", files: Mapping[str, FileRecord] | None = None) -> str:
+        """Write the release record last (skipped when the latest record already says all this). ETags: the
+        listing's for objects left alone, the computed ones for what this run wrote (no second listing)."""
+        listed = {key: obj for key, obj in snapshot.listed.items() if key not in pruned}
         etags = {key: obj.etag for key, obj in listed.items()}
+        written = {u.file.key: u.file.etag for u in (*plan.uploads, *plan.header_updates)}
+        etags.update(written)
+        listed.update({key: None for key in written})
         files = {key: FileRecord(r.sha256, r.size, r.kind, r.headers, etags.get(key, ""))
                  for key, r in (files if files is not None else records_for(plan.build, {})).items()}
         latest = snapshot.latest
@@ -299,10 +298,11 @@ class SiteService:
                 raise ValidationError(f"release {target.release_id}: the recorded copy of {key} is gone "
                                       f"({entry_copy_key(record.sha256)}); publish that build again instead")
             restores.append(Upload(LocalFile(key, entry_copy_key(record.sha256), record.size, record.sha256,
-                                             record.kind, record.headers), "rollback"))
+                                             record.kind, record.headers, record.etag), "rollback"))
         order = {name: index for index, name in enumerate(PHASES)}
         restores.sort(key=lambda upload: (order[upload.file.kind], upload.file.key))
-        build = Build("", tuple(LocalFile(key, "", r.size, r.sha256, r.kind, r.headers) for key, r in sorted(files.items())))
+        build = Build("", tuple(LocalFile(key, "", r.size, r.sha256, r.kind, r.headers, r.etag)
+                                for key, r in sorted(files.items())))
         paths = invalidation_paths(files, latest, self.config.wildcard_at)
         plan = SitePlan(self.environment.name, self.bucket.bucket, self.cdn.distribution_id if paths else "", build,
                         latest.release_id, tuple(restores), (), changed_since(files, latest), paths)
@@ -311,11 +311,11 @@ class SiteService:
     def rollback(self, target: Release, plan: SitePlan, files: dict[str, FileRecord]) -> PublishResult:
         snapshot = self.snapshot
         assert snapshot is not None
-        for upload in plan.uploads:   # `other` first, then entry points: pages last
-            self.bucket.copy(upload.file.path, _item(upload))
+        for phase in PHASES:          # `other` first, then entry points: pages last
+            self.bucket.copy_many([(u.file.path, _item(u), u.file.size) for u in plan.phase(phase)])
         invalidation_id, sent = self._invalidate(plan, snapshot)
-        record = self._record(plan, snapshot, invalidation_id, sent, (), wrote=bool(plan.uploads),
-                              note=f"rollback to {target.release_id}", files=files)
+        record = self._record(plan, snapshot, invalidation_id, sent, (), note=f"rollback to {target.release_id}",
+                              files=files)
         return PublishResult(plan, record, invalidation_id, sent, len(plan.uploads), 0, ())
 
 

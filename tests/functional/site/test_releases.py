@@ -120,3 +120,24 @@ def test_crash_between_assets_and_pages_then_rerun_completes(site_world):
     assert sorted(data["invalidation"]["paths"]) == ["/", "/index.html"]    # still invalidated (vs the last release)
     assert b"9e8d7c6b" in site_world.body("index.html") and len(site_world.records()) == 2
     assert site_world.publish()["release"] is None and len(site_world.invalidations()) == 1
+
+
+def test_no_op_reads_a_listing_and_one_record_and_writes_nothing(site_world):
+    """The recorded ETags (computed for what was uploaded, single and multipart) are trusted: no HeadObject."""
+    import os
+
+    from candlefish_ops.aws.base import CallCounter
+
+    site_world.write_config("site:\n  multipart_threshold_mb: 5\n")
+    site_world.write({**FIRST, "video/intro.mp4": os.urandom(6 * 1024 * 1024)})
+    site_world.publish()
+    environment = load_environment(site_world.config_dir, "staging")
+    session = boto3.Session(region_name="us-east-1")
+    counter = CallCounter(session)
+    service = SiteService(session, environment)
+    plan = service.plan(read_build(site_world.build, environment.site))
+    result = service.publish(plan)
+
+    assert plan.empty and result.release_id == ""
+    assert dict(counter.calls) == {"cloudformation.DescribeStacks": 1, "cloudformation.ListStackResources": 1,
+                                   "s3.HeadBucket": 1, "s3.ListObjectsV2": 1, "s3.GetObject": 1}
