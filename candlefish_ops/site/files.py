@@ -38,7 +38,7 @@ class LocalFile:
     sha256: str         # hex
     kind: str           # immutable | entry | other
     headers: Headers
-    etag: str = ""      # the ETag S3 gives these bytes when uploaded as we upload them (a cache key only)
+    etag: str = ""      # set on a rollback's restored files: the ETag recorded for these bytes
 
 
 @dataclass(frozen=True)
@@ -99,13 +99,12 @@ def read_build(folder: Path, config: SiteConfig, hash_threads: int = 4) -> Build
             skipped.append(key)
         else:
             chosen.append((key, original))
-    part = config.multipart_threshold_mb * 1024 * 1024
     with ThreadPoolExecutor(max_workers=hash_threads) as pool:  # hashlib releases the GIL on large buffers
-        digests = list(pool.map(lambda item: _digests(found[item[0]], part), chosen))
+        digests = list(pool.map(lambda item: _sha256(found[item[0]]), chosen))
     files = []
-    for (key, original), (size, digest, etag) in zip(chosen, digests):
+    for (key, original), (size, digest) in zip(chosen, digests):
         kind, headers = headers_for(key, config, original)
-        files.append(LocalFile(key, found[key], size, digest, kind, headers, etag))
+        files.append(LocalFile(key, found[key], size, digest, kind, headers))
     return Build(str(root), tuple(files), tuple(skipped))
 
 
@@ -141,15 +140,22 @@ def _walk(root: Path, real_root: str) -> tuple[dict[str, str], list[str]]:
     return found, problems
 
 
-def _digests(path: str, part: int) -> tuple[int, str, str]:
-    """Size, SHA-256, and the ETag S3 will give the object: the MD5 of the bytes for a single PUT (SSE-S3 or
-    no encryption), the MD5 of the parts' MD5s and `-N` for an upload in parts of `part` bytes. The ETag is
-    only a cache key for the next run: a different one (SSE-KMS) costs that run a HeadObject, no more."""
-    digest, size, parts, md5 = hashlib.sha256(), 0, [], hashlib.md5(usedforsecurity=False)
-    in_part = 0
+def _sha256(path: str) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def expected_etag(path: str, part: int) -> str:
+    """The ETag S3 gives these bytes as uploaded here: the MD5 of the bytes for a single PUT (SSE-S3 or no
+    encryption), the MD5 of the parts' MD5s and `-N` for an upload in parts of `part` bytes. Only a cache
+    key for the next run: a different one (SSE-KMS) costs that run one HeadObject for the object, no more."""
+    parts, md5, size, in_part = [], hashlib.md5(usedforsecurity=False), 0, 0
     with open(path, "rb") as handle:
         while chunk := handle.read(min(1 << 20, part - in_part)):
-            digest.update(chunk)
             md5.update(chunk)
             size += len(chunk)
             in_part += len(chunk)
@@ -159,7 +165,5 @@ def _digests(path: str, part: int) -> tuple[int, str, str]:
     if in_part or not parts:
         parts.append(md5.digest())
     if size < part:
-        etag = parts[0].hex()
-    else:
-        etag = f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"
-    return size, digest.hexdigest(), etag
+        return parts[0].hex()
+    return f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"

@@ -111,7 +111,10 @@ class BarProgress(Progress):
     """A rich progress bar on stderr: files done of all, bytes sent of all, rate and time left."""
 
     def __init__(self) -> None:
+        import threading
+
         self._progress = None
+        self._lock = threading.Lock()   # the transfer manager reports from its worker threads
 
     def start(self, files: int, size: int) -> None:
         if not files:
@@ -134,8 +137,10 @@ class BarProgress(Progress):
 
     def file_done(self, key: str) -> None:
         if self._progress is not None:
-            self._files_done += 1
-            self._progress.update(self._task, files=f"{self._files_done}/{self._files_total}")
+            with self._lock:
+                self._files_done += 1
+                done = self._files_done
+            self._progress.update(self._task, files=f"{done}/{self._files_total}")
 
     def step(self, text: str) -> None:
         if self._progress is not None:

@@ -13,6 +13,7 @@ and the new content (CloudFront answers a repeated reference with the invalidati
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -248,7 +249,7 @@ class SiteService:
         listing's for objects left alone, the computed ones for what this run wrote (no second listing)."""
         listed = {key: obj for key, obj in snapshot.listed.items() if key not in pruned}
         etags = {key: obj.etag for key, obj in listed.items()}
-        written = {u.file.key: u.file.etag for u in (*plan.uploads, *plan.header_updates)}
+        written = self._etags_of([u.file for u in (*plan.uploads, *plan.header_updates)])
         etags.update(written)
         listed.update({key: None for key in written})
         files = {key: FileRecord(r.sha256, r.size, r.kind, r.headers, etags.get(key, ""))
@@ -264,6 +265,17 @@ class SiteService:
             project=self.environment.project, environment=self.environment.name)
         SiteReleaseLog(self.bucket).write(release)
         return release.release_id
+
+    def _etags_of(self, files) -> dict[str, str]:
+        """The ETags of what this run wrote: recorded ones (rollback), else computed from the files."""
+        from candlefish_ops.site.files import expected_etag
+
+        part = self.config.multipart_threshold_mb * 1024 * 1024
+        known = {item.key: item.etag for item in files if item.etag}
+        local = [item for item in files if not item.etag and item.path and os.path.isfile(item.path)]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            known.update(zip((item.key for item in local), pool.map(lambda i: expected_etag(i.path, part), local)))
+        return known
 
     # -- releases and rollback -----------------------------------------------------------------------------
 
