@@ -197,6 +197,9 @@ class SiteService:
         snapshot = self.snapshot
         assert snapshot is not None, "plan() first"
         progress.start(len(plan.uploads) + len(plan.header_updates), plan.upload_bytes)
+        # the ETags of what is written, computed on a spare thread while the uploads wait on the network
+        etags_pool = ThreadPoolExecutor(max_workers=1)
+        etags = etags_pool.submit(self._etags_of, [u.file for u in (*plan.uploads, *plan.header_updates)])
         try:
             for phase in PHASES:
                 self._write_phase(plan.phase(phase), [u for u in plan.header_updates if u.file.kind == phase],
@@ -204,6 +207,7 @@ class SiteService:
                 self._on_phase(phase)
         finally:
             progress.stop()
+            etags_pool.shutdown(wait=False, cancel_futures=True)
         self._keep_entry_copies(plan, snapshot)
         invalidation_id, sent = self._invalidate(plan, snapshot)
         self._on_phase("invalidation")
@@ -211,7 +215,7 @@ class SiteService:
         pruned = tuple(key for key in plan.deletes if key not in refused)
         if plan.deletes:
             self._on_phase("prune")
-        record = self._record(plan, snapshot, invalidation_id, sent, pruned)
+        record = self._record(plan, snapshot, invalidation_id, sent, pruned, written_etags=etags.result())
         return PublishResult(plan, record, invalidation_id, sent, len(plan.uploads), len(plan.header_updates),
                              pruned, refused)
 
@@ -244,12 +248,14 @@ class SiteService:
         return result.invalidation_id or "", cdn_plan.request.paths
 
     def _record(self, plan: SitePlan, snapshot: Snapshot, invalidation_id: str, sent: tuple[str, ...],
-                pruned: tuple[str, ...], note: str = "", files: Mapping[str, FileRecord] | None = None) -> str:
+                pruned: tuple[str, ...], note: str = "", files: Mapping[str, FileRecord] | None = None,
+                written_etags: Mapping[str, str] | None = None) -> str:
         """Write the release record last (skipped when the latest record already says all this). ETags: the
         listing's for objects left alone, the computed ones for what this run wrote (no second listing)."""
         listed = {key: obj for key, obj in snapshot.listed.items() if key not in pruned}
         etags = {key: obj.etag for key, obj in listed.items()}
-        written = self._etags_of([u.file for u in (*plan.uploads, *plan.header_updates)])
+        written = dict(written_etags) if written_etags is not None else self._etags_of(
+            [u.file for u in (*plan.uploads, *plan.header_updates)])
         etags.update(written)
         listed.update({key: None for key in written})
         files = {key: FileRecord(r.sha256, r.size, r.kind, r.headers, etags.get(key, ""))
@@ -273,8 +279,7 @@ class SiteService:
         part = self.config.multipart_threshold_mb * 1024 * 1024
         known = {item.key: item.etag for item in files if item.etag}
         local = [item for item in files if not item.etag and item.path and os.path.isfile(item.path)]
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            known.update(zip((item.key for item in local), pool.map(lambda i: expected_etag(i.path, part), local)))
+        known.update((item.key, expected_etag(item.path, part)) for item in local)
         return known
 
     # -- releases and rollback -----------------------------------------------------------------------------
