@@ -18,6 +18,14 @@ def _size(value: int) -> str:
     return str(value)
 
 
+def _duration(value) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def plan_data(plan: SitePlan, cdn_plan=None) -> dict[str, Any]:
     invalidation = list(cdn_plan.request.paths) if cdn_plan is not None else list(plan.invalidation)
     return {
@@ -32,7 +40,7 @@ def plan_data(plan: SitePlan, cdn_plan=None) -> dict[str, Any]:
         "changed_since_previous": list(plan.changed),
         "invalidation": {"paths": invalidation,
                          "already_in_progress": cdn_plan.already_in_progress if cdn_plan is not None else None},
-        "prune": {"grace": str(plan.grace) if plan.grace is not None else None,
+        "prune": {"grace": _duration(plan.grace) if plan.grace is not None else None,
                   "delete": [{"key": p.key, "last_referenced": p.last_referenced.isoformat(timespec="seconds")}
                              for p in plan.prune if p.prune],
                   "kept_in_grace": [{"key": p.key, "last_referenced": p.last_referenced.isoformat(timespec="seconds")}
@@ -55,14 +63,16 @@ def render_result(result: PublishResult, cdn_plan, output: str) -> None:
 
 
 def _plan_lines(data: dict[str, Any], planned: bool) -> None:
-    verb = "would upload" if planned else "uploaded"
+    rollback = any(upload["reason"] == "rollback" for upload in data["uploads"])
+    verb = ("would restore" if planned else "restored") if rollback else ("would upload" if planned else "uploaded")
     ui.out(f"{data['environment']}: s3://{data['bucket']} ({data['files']} files, {_size(data['bytes'])}; "
            f"previous release {data['previous_release'] or 'none'})")
     for skipped in data["skipped_precompressed"]:
         ui.info(f"[dim]skipped pre-compressed {skipped} (site.precompressed: skip)[/dim]")
     ui.out(f"{verb} {len(data['uploads'])} files ({_size(data['upload_bytes'])})")
     for upload in data["uploads"]:
-        ui.out(f"  {'+' if upload['reason'] == 'new' else '~'} {upload['key']} [{upload['class']}] "
+        mark = {"new": "+", "changed": "~", "rollback": "<"}.get(upload["reason"], "~")
+        ui.out(f"  {mark} {upload['key']} ({upload['class']}) "
                f"{upload['content_type']}; {upload['cache_control']}"
                + (f"; {upload['content_encoding']}" if upload["content_encoding"] else ""))
     for change in data["header_changes"]:
@@ -148,5 +158,6 @@ class BarProgress(Progress):
 
     def stop(self) -> None:
         if self._progress is not None:
+            self._progress.update(self._task, description="published")
             self._progress.stop()
             self._progress = None
