@@ -8,7 +8,8 @@ what to prune. Pure: the service reads the build, the bucket and the release rec
 - Invalidation: the fixed-name files (`entry`, `other`) whose bytes or headers differ from the last complete
   release, so a re-run after a crash still invalidates what the crashed run uploaded; a folder's
   `index.html` is also its folder URL. Many paths in one folder become `FOLDER/*` (one billed path).
-- Prune: objects absent from the build that no release has referenced for longer than the grace period.
+- Prune: objects absent from the build that no release has referenced for longer than the grace period
+  (objects no release ever had are not candlefish's, and are left alone).
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ class Upload:
 @dataclass(frozen=True)
 class PruneItem:
     key: str
-    last_referenced: datetime
-    prune: bool            # False: still within the grace period (kept, listed)
+    last_referenced: datetime | None   # None: no release ever had it (not candlefish's: never pruned)
+    prune: bool                        # False: within the grace period, or not candlefish's (kept, listed)
 
 
 @dataclass(frozen=True)
@@ -170,15 +171,16 @@ def collapse(paths: list[str], wildcard_at: int) -> tuple[str, ...]:
 
 def prune_items(build: Build, listed: Mapping[str, RemoteObject], referenced: Mapping[str, datetime],
                 now: datetime, grace: timedelta) -> tuple[PruneItem, ...]:
-    """Objects of the bucket absent from the build, with the last time a release referenced them (an object
-    no release recorded counts from its LastModified); those older than `grace` are pruned."""
+    """Objects of the bucket absent from the build, with the last time a release referenced them; those
+    older than `grace` are pruned. An object no release ever recorded was not published by candlefish (put
+    there by hand or another tool): it is listed, never deleted."""
     keep = {item.key for item in build.files}
     items = []
-    for key, obj in sorted(listed.items()):
+    for key in sorted(listed):
         if key in keep or key.startswith(RESERVED_PREFIX):
             continue
-        last = referenced.get(key, obj.last_modified)
-        items.append(PruneItem(key, last, now - last > grace))
+        last = referenced.get(key)
+        items.append(PruneItem(key, last, last is not None and now - last > grace))
     return tuple(items)
 
 

@@ -44,7 +44,8 @@ def plan_data(plan: SitePlan, cdn_plan=None) -> dict[str, Any]:
                   "delete": [{"key": p.key, "last_referenced": p.last_referenced.isoformat(timespec="seconds")}
                              for p in plan.prune if p.prune],
                   "kept_in_grace": [{"key": p.key, "last_referenced": p.last_referenced.isoformat(timespec="seconds")}
-                                    for p in plan.prune if not p.prune]},
+                                    for p in plan.prune if not p.prune and p.last_referenced is not None],
+                  "not_published_by_candlefish": [p.key for p in plan.prune if p.last_referenced is None]},
     }
 
 
@@ -88,7 +89,8 @@ def _plan_lines(data: dict[str, Any], planned: bool) -> None:
     prune = data["prune"]
     if prune["grace"] is not None:
         ui.out(f"{'would prune' if planned else 'pruned'} {len(prune['delete'])} object(s) unreferenced for "
-               f"longer than {prune['grace']}; {len(prune['kept_in_grace'])} kept within it")
+               f"longer than {prune['grace']}; {len(prune['kept_in_grace'])} kept within it, "
+               f"{len(prune['not_published_by_candlefish'])} never published by candlefish left alone")
         for item in prune["delete"]:
             ui.out(f"  - {item['key']} (last referenced {item['last_referenced']})")
 

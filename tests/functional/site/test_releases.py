@@ -43,9 +43,12 @@ def test_prune_respects_the_grace_period(site_world):
     assert kept["pruned"] == [] and {OLD_CSS, "favicon.ico"} <= site_world.keys()
 
     _age(site_world, {OLD_CSS: timedelta(days=8), "favicon.ico": timedelta(days=6)})
+    site_world.s3.put_object(Bucket=site_world.bucket, Key="legacy/by-hand.txt", Body=b"not ours")
     pruned = site_world.publish("--prune-after", "7d")
 
     assert pruned["pruned"] == [OLD_CSS]
+    assert pruned["prune"]["not_published_by_candlefish"] == ["legacy/by-hand.txt"]
+    assert "legacy/by-hand.txt" in site_world.keys()
     assert OLD_CSS not in site_world.keys() and "favicon.ico" in site_world.keys()
     record = site_world.record(site_world.records()[-1])
     assert record["pruned"] == [OLD_CSS] and OLD_CSS not in record["referenced"]

@@ -111,7 +111,7 @@ def test_prune_by_last_reference_and_grace():
               ("index.html", "old.css", "recent.css", "unknown.css", "_candlefish/site/entries/abc")}
     referenced = {"old.css": NOW - timedelta(days=8), "recent.css": NOW - timedelta(days=6)}
     items = {i.key: i.prune for i in prune_items(build, listed, referenced, NOW, timedelta(days=7))}
-    assert items == {"old.css": True, "recent.css": False, "unknown.css": True}   # unknown: from LastModified
+    assert items == {"old.css": True, "recent.css": False, "unknown.css": False}   # unknown: not candlefish's
 
 
 @pytest.mark.parametrize("text, seconds", [("7d", 604800), ("12h", 43200), ("30m", 1800), ("2w", 1209600), ("0s", 0)])
