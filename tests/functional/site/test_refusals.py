@@ -85,3 +85,14 @@ def test_precompressed_siblings_are_skipped_or_served_with_their_encoding(site_w
     assert (head["ContentEncoding"], head["ContentType"], head["CacheControl"]) == (
         "br", "text/javascript; charset=utf-8", "public, max-age=31536000, immutable")
     assert site_world.head("assets/index-BXk3s9Qa.js.gz")["ContentEncoding"] == "gzip"
+
+
+def test_a_protected_environment_asks_and_a_non_interactive_run_without_yes_changes_nothing(site_world):
+    site_world.write_config("protected: true\n")
+    site_world.write(FIRST)
+    result = site_world.run("site", "publish", "staging", str(site_world.build))
+    assert result.exit_code == 1 and "refusing without --yes" in result.stderr
+    assert site_world.keys() == set()
+    assert site_world.run("site", "publish", "staging", str(site_world.build), "--plan").exit_code == 0
+    assert site_world.run("site", "publish", "staging", str(site_world.build), "--yes").exit_code == 0
+    assert site_world.keys() == set(FIRST)
