@@ -45,11 +45,15 @@ _CONFLICT_CODES = {"WAFOptimisticLockException", "PreconditionFailed", "PriorReq
                    "ConditionalCheckFailedException"}
 
 
-def client(session: boto3.Session, service: str, region: str | None = None):
-    """A client with candlefish's retry policy (boto3 sessions are not thread-safe for this)."""
+def client(session: boto3.Session, service: str, region: str | None = None, pool: int | None = None):
+    """A client with candlefish's retry policy (boto3 sessions are not thread-safe for this); `pool`: HTTP
+    connections for a client shared by that many threads (botocore keeps 10 by default)."""
+    config = retry_config()
+    if pool:
+        config = config.merge(Config(max_pool_connections=pool))
     with _CLIENT_LOCK, aws_errors(f"setting up the {service} client"):
         try:
-            return session.client(service, region_name=region, config=retry_config())
+            return session.client(service, region_name=region, config=config)
         except ValueError as error:  # botocore's answer to a setting it cannot use
             raise AwsSetupError(f"setting up the {service} client: {error}; {_value_fix(error)}") from error
 

@@ -166,6 +166,13 @@ class CloudFormation:
             answer = self._client.describe_stack_events(StackName=stack_name)
         return [_stack_event(e) for e in answer.get("StackEvents", [])[:limit]]
 
+    def physical_ids(self, stack_name: str, resource_type: str) -> set[str]:
+        """The physical ids of the stack's resources of `resource_type` (e.g. the buckets it owns)."""
+        with aws_errors(f"listing resources of {stack_name} in {self.region}"):
+            pages = self._client.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+            return {item.get("PhysicalResourceId", "") for page in pages for item in page["StackResourceSummaries"]
+                    if item.get("ResourceType") == resource_type}
+
     def list_stacks(self, name_prefix: str) -> list[StackInfo]:
         """Every live stack whose name starts with `name_prefix` (paginated)."""
         paginator = self._client.get_paginator("describe_stacks")

@@ -75,11 +75,15 @@ class CdnService:
     def plan(self, request: PathSet) -> InvalidationPlan:
         return plan_invalidation(self.environment.name, self.distribution_id, request, self.in_progress())
 
-    def execute(self, plan: InvalidationPlan, now: datetime | None = None) -> InvalidationResult:
+    def execute(self, plan: InvalidationPlan, now: datetime | None = None,
+                reference: str | None = None) -> InvalidationResult:
+        """Send the plan's invalidation (or report the running one that covers it). `reference`: a caller
+        reference of the caller's own, for requests that must stay one invalidation when re-sent (CloudFront
+        answers a repeated CallerReference with the same paths with the invalidation it already made)."""
         if not plan.sends:
             running = self.cloudfront.invalidation(plan.distribution_id, plan.already_in_progress)
             return InvalidationResult(plan, running.invalidation_id, running.status, created=False)
-        reference = caller_reference(plan, now or datetime.now(UTC))
+        reference = reference or caller_reference(plan, now or datetime.now(UTC))
         sent = self.cloudfront.create_invalidation(plan.distribution_id, plan.request.paths, reference)
         return InvalidationResult(plan, sent.invalidation_id, sent.status, created=True)
 

@@ -11,7 +11,7 @@ from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from candlefish_ops import __version__, ui
-from candlefish_ops.cli import cdn, dns, edge, local, probe, report, waf
+from candlefish_ops.cli import cdn, dns, edge, local, probe, report, site, waf
 from candlefish_ops.cli import deploy as deploy_commands
 from candlefish_ops.cli import preflight as preflight_commands
 from candlefish_ops.context import AppContext
@@ -130,6 +130,7 @@ probe.register(app)
 preflight_commands.register(app)
 app.add_typer(edge.app, name="edge")
 app.add_typer(cdn.app, name="cdn")
+app.add_typer(site.app, name="site")
 app.add_typer(dns.app, name="dns")
 app.add_typer(waf.app, name="waf")
 app.add_typer(report.app, name="report")

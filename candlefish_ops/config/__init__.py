@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from candlefish_ops.config import dns, probe, reports, waf
+from candlefish_ops.config import dns, probe, reports, site, waf
 from candlefish_ops.config.reader import check_file, read_yaml
 from candlefish_ops.config.names import bucket_name_problems
 from candlefish_ops.config.schema import Node
@@ -17,7 +17,7 @@ from candlefish_ops.errors import ConfigError
 
 ENV_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _TOP_KEYS = {"project", "environment", "account_id", "region", "protected", "domain", "tags",
-             "artifacts_bucket", "templates_dir", "stacks", "dns", "waf", "reports", "probe"}
+             "artifacts_bucket", "templates_dir", "stacks", "dns", "waf", "reports", "probe", "site"}
 
 __all__ = ["Environment", "StackConfig", "load_environment", "dependency_batches"]
 
@@ -41,6 +41,7 @@ class Environment:
     waf: waf.WafConfig = field(default_factory=waf.WafConfig)
     reports: reports.ReportsConfig = field(default_factory=reports.ReportsConfig)
     probe: probe.ProbeConfig = field(default_factory=probe.ProbeConfig)
+    site: site.SiteConfig = field(default_factory=site.SiteConfig)
 
     def stack_tags(self, stack: StackConfig) -> dict[str, str]:
         """The tags every stack carries: ours first, then config's (which cannot override ours)."""
@@ -87,6 +88,7 @@ def _parse(root: Node, name: str) -> Environment:
         waf=waf.parse(_section(root, "waf"), name),
         reports=reports.parse(_section(root, "reports"), name),
         probe=probe.parse(_section(root, "probe"), name),
+        site=site.parse(_section(root, "site"), stacks),
     )
 
 

@@ -128,3 +128,18 @@ def test_delete_removes_policy_and_buckets(stack, s3):
     stack.delete()
     names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert "cf-test-logs" not in names and "cf-test-assets" not in names
+
+
+def test_tls_only_policy_lets_sdk_requests_through_and_other_denies_still_apply(stack, s3):
+    """The emulator's HTTP stands for AWS's HTTPS: the DenyInsecureTransport statement does not apply, so
+    objects can be written and read; a Deny that holds for TLS requests (`SecureTransport: true`) still denies."""
+    stack.create(TEMPLATE)
+    s3.put_object(Bucket="cf-test-assets", Key="a.txt", Body=b"hello")
+    assert s3.get_object(Bucket="cf-test-assets", Key="a.txt")["Body"].read() == b"hello"
+
+    deny_tls = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cf-test-assets/*",
+        "Condition": {"Bool": {"aws:SecureTransport": ["true"]}}}]}
+    s3.put_bucket_policy(Bucket="cf-test-assets", Policy=json.dumps(deny_tls))
+    with pytest.raises(s3.exceptions.ClientError, match="403|AccessDenied|Forbidden"):
+        s3.get_object(Bucket="cf-test-assets", Key="a.txt")
