@@ -361,6 +361,8 @@ def _region(domain: str) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = -1                   # headers and body leave in one write (flushed after each request) ...
+    disable_nagle_algorithm = True  # ... and at once: no 40 ms delayed-ACK stall on kept-alive connections
     service: EdgeService
 
     def _any(self) -> None:
