@@ -25,9 +25,7 @@ from candlefish_ops.edge.serve.rules import Invalid
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade", "proxy-connection", "content-length"}
-CONNECT_ERROR = ("CloudFront wasn't able to connect to the origin. We can't connect to the server for this app "
-                 "or website at this time. There might be too much traffic or a configuration error. Try again "
-                 "later, or contact the app or website owner.")
+CONNECT_ERROR = "CloudFront wasn't able to connect to the origin."
 METHOD_ERROR = "This distribution is not configured to allow the HTTP request method that was used for this request."
 STATUS_TEXT = {200: "OK", 204: "No Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified",
                400: "Bad Request", 403: "Forbidden", 404: "Not Found", 415: "Unsupported Media Type",
@@ -213,12 +211,11 @@ class EdgeService:
         trace.functions.append(f"{function.name}@{event_type}")
         invocation = self.pools[function.arn].invoke({"Records": [{"cf": cf}]})
         trace.stages.append((event_type, invocation.ms))
-        if invocation.timed_out:
-            raise Invalid(rules.EXECUTION, "timeout", f"The Lambda function associated with the CloudFront "
-                          f"distribution timed out ({function.timeout:g} s).")
+        if invocation.timed_out:  # logged with the function's timeout; the viewer gets CloudFront's page
+            raise Invalid(rules.EXECUTION, f"timeout {function.timeout:g}s", rules.EXECUTION_MESSAGE)
         if invocation.error:
-            raise Invalid(rules.EXECUTION, "function-error", "The Lambda function returned an error: "
-                          f"{invocation.error.splitlines()[0][:200]}")
+            raise Invalid(rules.EXECUTION, f"function-error {invocation.error.splitlines()[0][:160]}",
+                          rules.EXECUTION_MESSAGE)
         return rules.validate(event_type, invocation.result, request, response)
 
     def _generated(self, result: dict, body: bytes, cache: str) -> Answer:

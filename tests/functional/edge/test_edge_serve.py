@@ -215,10 +215,11 @@ def test_results_cloudfront_refuses_are_answered_with_its_errors(edge_world, ser
     assert status == 502 and served.lines[-1].endswith("error=origin_response@origin-response response-expected")
 
     started = time.monotonic()
-    status, headers, _ = get(served.url, "/slow", User_Agent=BROWSER)
+    status, headers, body = get(served.url, "/slow", User_Agent=BROWSER)
     assert (status, headers["x-cache"]) == (503, "LambdaExecutionError from cloudfront")
+    assert b"The Lambda function associated with the CloudFront distribution is invalid" in body
     assert 5 <= time.monotonic() - started < 8       # the viewer function's 5 s timeout
-    assert served.lines[-1].endswith("error=viewer_request@viewer-request timeout")
+    assert served.lines[-1].endswith("error=viewer_request@viewer-request timeout 5s")
     status, _, _ = get(served.url, "/pricing", User_Agent=BROWSER)
     assert status == 200                              # the timed-out container was replaced
 
