@@ -20,3 +20,15 @@ def caller_identity(session: boto3.Session) -> dict[str, str]:
     with aws_errors("checking AWS credentials"):
         answer = client(session, "sts").get_caller_identity()
     return {"account": answer["Account"], "arn": answer["Arn"]}
+
+
+def exported_credentials(session: boto3.Session) -> dict[str, str]:
+    """The session's resolved credentials as the AWS_* environment variables a child process reads."""
+    credentials = session.get_credentials()
+    if credentials is None:
+        return {}
+    frozen = credentials.get_frozen_credentials()
+    exported = {"AWS_ACCESS_KEY_ID": frozen.access_key, "AWS_SECRET_ACCESS_KEY": frozen.secret_key}
+    if frozen.token:
+        exported["AWS_SESSION_TOKEN"] = frozen.token
+    return exported

@@ -423,12 +423,9 @@ def worker_environment(session, function) -> dict[str, str]:
                    "AWS_LAMBDA_FUNCTION_VERSION": function.arn.rsplit(":", 1)[-1],
                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
                    "LAMBDA_TASK_ROOT": str(function.directory), "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"}
-    credentials = session.get_credentials()
-    if credentials is not None:
-        frozen = credentials.get_frozen_credentials()
-        environment["AWS_ACCESS_KEY_ID"], environment["AWS_SECRET_ACCESS_KEY"] = frozen.access_key, frozen.secret_key
-        if frozen.token:
-            environment["AWS_SESSION_TOKEN"] = frozen.token
+    from candlefish_ops.aws.session import exported_credentials
+
+    environment.update(exported_credentials(session))
     if os.environ.get("AWS_ENDPOINT_URL"):
         environment["AWS_ENDPOINT_URL"] = os.environ["AWS_ENDPOINT_URL"]
     return environment

@@ -150,7 +150,7 @@ def test_a_page_runs_the_functions_in_cloudfront_order_and_bots_stop_before_the_
     assert line.startswith("GET /pricing behaviour=* cache=Miss status=403 viewer-request=")
 
 
-def test_an_image_variant_is_rendered_once_then_served_from_the_cache(serve, origin):
+def test_an_image_variant_is_rendered_once_then_served_from_the_cache(edge_world, serve, origin):
     served = serve()
     status, headers, body = get(served.url, "/images/photos/x.jpg?w=640", Accept="image/avif,image/webp,*/*",
                                 User_Agent=BROWSER)
@@ -167,10 +167,8 @@ def test_an_image_variant_is_rendered_once_then_served_from_the_cache(serve, ori
     assert (status, again) == (200, body) and headers["x-cache"] == "Hit from cloudfront"
     assert served.invocations("image_optimizer") == rendered
     assert served.service.traces[-1].functions == ["viewer_request@viewer-request"]
-    stored = served.service.site.distribution.origins["optimized-images"].domain_name.split(".s3.")[0]
-    keys = [o["Key"] for o in served.service._s3_for("x.s3.us-east-1.amazonaws.com")._client.list_objects_v2(
-        Bucket=stored).get("Contents", [])]
-    assert keys == ["processed/photos/x.jpg.w640q50.avif"]
+    listed = edge_world.aws.client("s3").list_objects_v2(Bucket="staging-candlefish-optimized-images")
+    assert [o["Key"] for o in listed.get("Contents", [])] == ["processed/photos/x.jpg.w640q50.avif"]
 
     status, _, _ = get(served.url, "/processed/photos/x.jpg.w640q50.avif", User_Agent=BROWSER)
     assert status == 404 and not origin.requests   # answered by origin_request, never the app origin
@@ -263,3 +261,16 @@ def _wait_for(process, lines: list[str], text: str, seconds: float = 60) -> str:
             return found[0].strip()
         time.sleep(0.1)
     raise AssertionError(f"no {text!r} from edge serve (exit {process.poll()}): {''.join(lines)[-2000:]}")
+
+
+def test_a_package_that_is_not_the_deployed_code_is_refused(edge_world):
+    edge_world.deploy()
+    parameters = edge_world.stack_parameters()
+    edge_world.aws.client("s3").put_object(Bucket=parameters["ArtifactsBucket"],
+                                           Key=parameters["OriginResponseCodeKey"], Body=b"not the package")
+    result = edge_world.run("edge", "serve", "staging", "--port", "0")
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: s3://") and parameters["OriginResponseCodeKey"] in last
+    assert last.endswith("the package is not the deployed code")
+    assert "edge serving on" not in result.stderr
