@@ -34,13 +34,17 @@ def build_service(session, deployed, origins: dict[str, str], python: str | None
     pools = {arn: FunctionPool(function.name, interpreter, function.directory, function.handler, function.timeout,
                                shim, worker_environment(session, function), max_workers)
              for arn, function in site.functions.items()}
+    import threading
+
     clients: dict[str, S3] = {}
+    lock = threading.Lock()
 
     def s3_for(domain: str) -> S3:
         region = region_of(domain)
-        if region not in clients:
-            clients[region] = S3(session, region)
-        return clients[region]
+        with lock:
+            if region not in clients:
+                clients[region] = S3(session, region)
+            return clients[region]
 
     return EdgeService(site, pools, origins, s3_for, log)
 

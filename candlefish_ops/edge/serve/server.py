@@ -38,7 +38,7 @@ class Answer:
     status: int
     headers: dict                      # lower-case name -> [{"key", "value"}]
     body: bytes
-    cache: str = "Miss"                # Hit | Miss | RefreshHit | LambdaValidationError | ... (X-Cache)
+    cache: str = "Miss"                # Hit | Miss | LambdaGeneratedResponse | LambdaValidationError | ... (X-Cache)
     age: int | None = None
 
 
@@ -137,7 +137,7 @@ class EdgeService:
         if "viewer-request" in functions:
             outcome = self._run(functions["viewer-request"], "viewer-request", config, request, None, trace)
             if outcome[0] == "response":  # returned as is: not cached, no viewer response function
-                answer = self._generated(outcome[1], outcome[2], "Miss")
+                answer = self._generated(outcome[1], outcome[2], "LambdaGeneratedResponse")
                 rules.apply_response_headers_policy(
                     self.site.response_headers_policies.get(behaviour.response_headers_policy_id), answer.headers)
                 return answer
@@ -324,8 +324,7 @@ class EdgeService:
 
     def _finish(self, answer: Answer, request_id: str) -> None:
         headers = answer.headers
-        cache = answer.cache if answer.cache in ("Hit", "Miss", "RefreshHit") else answer.cache
-        headers["x-cache"] = [{"key": "X-Cache", "value": f"{cache} from cloudfront"}]
+        headers["x-cache"] = [{"key": "X-Cache", "value": f"{answer.cache} from cloudfront"}]
         headers["via"] = [{"key": "Via", "value": f"1.1 {self.site.distribution.domain_name} (CloudFront)"}]
         headers["x-amz-cf-pop"] = [{"key": "X-Amz-Cf-Pop", "value": "LOCAL1-C1"}]
         headers["x-amz-cf-id"] = [{"key": "X-Amz-Cf-Id", "value": request_id}]

@@ -144,10 +144,11 @@ def test_a_page_runs_the_functions_in_cloudfront_order_and_bots_stop_before_the_
     reached = len(origin.requests)
     status, headers, _ = get(served.url, "/pricing", User_Agent="sqlmap/1.7")
     assert status == 403 and headers["strict-transport-security"]
+    assert headers["x-cache"] == "LambdaGeneratedResponse from cloudfront"
     assert served.service.traces[-1].functions == ["viewer_request@viewer-request"]
     assert len(origin.requests) == reached
     line = served.lines[-1]
-    assert line.startswith("GET /pricing behaviour=* cache=Miss status=403 viewer-request=")
+    assert line.startswith("GET /pricing behaviour=* cache=LambdaGeneratedResponse status=403 viewer-request=")
 
 
 def test_an_image_variant_is_rendered_once_then_served_from_the_cache(edge_world, serve, origin):
