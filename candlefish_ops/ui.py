@@ -89,6 +89,12 @@ def error(text: str) -> None:
     print(f"error: {safe(text, one_line=True)}", file=sys.stderr)
 
 
+def log_line(text: str) -> None:
+    """One plain log line on stderr, written at once (safe from many threads; no markup, no wrapping)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
 def progress_console():
     """The stderr console that live displays draw on."""
     return _console(stderr=True)

@@ -1,4 +1,5 @@
-"""CloudFront: a distribution's aliases and Lambda@Edge associations, and invalidations (create, list, read, wait)."""
+"""CloudFront: a distribution's aliases, Lambda@Edge associations, full config (behaviours, origins) and
+policies (cache, origin request, response headers), and invalidations (create, list, read, wait)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,58 @@ class Association:
     function_arn: str    # a numbered version ARN
 
 
+@dataclass(frozen=True)
+class EdgeAssociation:
+    event_type: str      # viewer-request | origin-request | origin-response | viewer-response
+    function_arn: str    # a numbered version ARN
+    include_body: bool = False
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """A cache behaviour as deployed (`path_pattern` "*" for the default one)."""
+
+    path_pattern: str
+    target_origin_id: str
+    allowed_methods: tuple[str, ...]
+    cached_methods: tuple[str, ...]
+    cache_policy_id: str
+    origin_request_policy_id: str
+    response_headers_policy_id: str
+    associations: tuple[EdgeAssociation, ...]
+    compress: bool = False
+
+
+@dataclass(frozen=True)
+class DistributionOrigin:
+    origin_id: str
+    domain_name: str
+    origin_path: str
+    s3: bool                          # an S3 origin (S3OriginConfig) rather than a custom one
+    access_control_id: str            # the origin access control (OAC), "" without
+    custom_headers: tuple[tuple[str, str], ...]
+    protocol_policy: str = ""         # custom origins: http-only | https-only | match-viewer
+    read_timeout: int = 30
+    keepalive_timeout: int = 5
+
+
+@dataclass(frozen=True)
+class Distribution:
+    distribution_id: str
+    domain_name: str
+    behaviours: tuple[Behaviour, ...]      # in CloudFront's order of evaluation; the default one last
+    origins: dict[str, DistributionOrigin]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A cache / origin request / response headers policy: its id, name and config in the API's shape."""
+
+    policy_id: str
+    name: str
+    config: dict
+
+
 class CloudFront:
     """CloudFront is global; its API lives in us-east-1."""
 
@@ -52,6 +105,32 @@ class CloudFront:
         return [Association(path, item["EventType"], item["LambdaFunctionARN"])
                 for path, behaviour in behaviours
                 for item in (behaviour.get("LambdaFunctionAssociations") or {}).get("Items") or []]
+
+    def distribution(self, distribution_id: str) -> Distribution:
+        """Behaviours (path patterns in order, methods, policy ids, Lambda@Edge associations) and origins."""
+        with aws_errors(f"reading CloudFront distribution {distribution_id}"):
+            answer = self._client.get_distribution(Id=distribution_id)["Distribution"]
+        config = answer["DistributionConfig"]
+        behaviours = [_behaviour(b) for b in (config.get("CacheBehaviors") or {}).get("Items") or []]
+        behaviours.append(_behaviour({**config["DefaultCacheBehavior"], "PathPattern": "*"}))
+        origins = {o["Id"]: _origin(o) for o in (config.get("Origins") or {}).get("Items") or []}
+        return Distribution(answer["Id"], answer["DomainName"], tuple(behaviours), origins)
+
+    def cache_policy(self, policy_id: str) -> Policy:
+        with aws_errors(f"reading CloudFront cache policy {policy_id}"):
+            policy = self._client.get_cache_policy(Id=policy_id)["CachePolicy"]
+        return Policy(policy["Id"], policy["CachePolicyConfig"]["Name"], policy["CachePolicyConfig"])
+
+    def origin_request_policy(self, policy_id: str) -> Policy:
+        with aws_errors(f"reading CloudFront origin request policy {policy_id}"):
+            policy = self._client.get_origin_request_policy(Id=policy_id)["OriginRequestPolicy"]
+        return Policy(policy["Id"], policy["OriginRequestPolicyConfig"]["Name"], policy["OriginRequestPolicyConfig"])
+
+    def response_headers_policy(self, policy_id: str) -> Policy:
+        with aws_errors(f"reading CloudFront response headers policy {policy_id}"):
+            policy = self._client.get_response_headers_policy(Id=policy_id)["ResponseHeadersPolicy"]
+        config = policy["ResponseHeadersPolicyConfig"]
+        return Policy(policy["Id"], config["Name"], config)
 
     def distribution_ids(self) -> list[str]:
         with aws_errors("listing CloudFront distributions"):
@@ -91,6 +170,31 @@ class CloudFront:
                                f"{last['Error'].get('Message', '')}", last["Error"].get("Code", "")) from error
             raise AwsError(f"invalidation {invalidation_id} is not complete after {delay * attempts} s; CloudFront "
                            "carries on: check with `candlefish cdn invalidations`", "WaiterTimeout") from error
+
+
+def _items(value) -> list:
+    return list((value or {}).get("Items") or [])
+
+
+def _behaviour(item: dict) -> Behaviour:
+    methods = item.get("AllowedMethods") or {}
+    return Behaviour(
+        item["PathPattern"], item["TargetOriginId"], tuple(_items(methods) or ["GET", "HEAD"]),
+        tuple(_items(methods.get("CachedMethods")) or ["GET", "HEAD"]), item.get("CachePolicyId") or "",
+        item.get("OriginRequestPolicyId") or "", item.get("ResponseHeadersPolicyId") or "",
+        tuple(EdgeAssociation(a["EventType"], a["LambdaFunctionARN"], bool(a.get("IncludeBody")))
+              for a in _items(item.get("LambdaFunctionAssociations"))),
+        bool(item.get("Compress")))
+
+
+def _origin(item: dict) -> DistributionOrigin:
+    custom = item.get("CustomOriginConfig") or {}
+    return DistributionOrigin(
+        item["Id"], item["DomainName"], item.get("OriginPath") or "", "S3OriginConfig" in item,
+        item.get("OriginAccessControlId") or "",
+        tuple((h["HeaderName"], h["HeaderValue"]) for h in _items(item.get("CustomHeaders"))),
+        custom.get("OriginProtocolPolicy", ""), int(custom.get("OriginReadTimeout") or 30),
+        int(custom.get("OriginKeepaliveTimeout") or 5))
 
 
 def _summary(item: dict) -> Invalidation:

@@ -19,6 +19,9 @@ class FunctionVersion:
     arn: str
     code_sha256: str
     last_modified: str
+    handler: str = ""
+    timeout: int = 3
+    memory: int = 128
 
 
 class Lambda:
@@ -71,4 +74,5 @@ class Lambda:
 
 def _version(item: dict) -> FunctionVersion:
     return FunctionVersion(item["FunctionName"], item["Version"], item["FunctionArn"], item["CodeSha256"],
-                           item.get("LastModified", ""))
+                           item.get("LastModified", ""), item.get("Handler", ""), int(item.get("Timeout") or 3),
+                           int(item.get("MemorySize") or 128))

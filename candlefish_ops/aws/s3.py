@@ -14,6 +14,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 from candlefish_ops.aws.base import aws_errors, client, error_code, translate
 
 
+@dataclass(frozen=True)
+class S3Object:
+    """An object as GetObject answers it: the status S3 gave, its headers (lower-case names) and body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    error_code: str = ""
+
+
+_OBJECT_HEADERS = {"ContentType": "content-type", "CacheControl": "cache-control", "ETag": "etag",
+                   "ContentEncoding": "content-encoding", "ContentLanguage": "content-language",
+                   "ContentDisposition": "content-disposition", "Expires": "expires"}
+
+
 class S3:
     def __init__(self, session: boto3.Session, region: str, sleep: Callable[[float], None] = time.sleep):
         self.region = region
@@ -66,6 +81,33 @@ class S3:
     def get_bytes(self, bucket: str, key: str) -> bytes:
         with aws_errors(f"reading s3://{bucket}/{key}"):
             return self._client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def get_object(self, bucket: str, key: str) -> S3Object:
+        """GetObject as an HTTP-level answer: a missing key or bucket, or a refusal, is a status, not an error."""
+        with aws_errors(f"reading s3://{bucket}/{key}"):
+            try:
+                answer = self._client.get_object(Bucket=bucket, Key=key)
+            except ClientError as error:
+                status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 500)
+                return S3Object(status, {}, b"", error_code(error))
+        headers = {name: str(answer[field]) for field, name in _OBJECT_HEADERS.items() if answer.get(field)}
+        if answer.get("LastModified"):
+            from email.utils import format_datetime
+
+            headers["last-modified"] = format_datetime(answer["LastModified"], usegmt=True)
+        body = answer["Body"].read()
+        headers["content-length"] = str(len(body))
+        return S3Object(200, headers, body)
+
+    def bucket_policy(self, bucket: str) -> str:
+        """The bucket's policy document ("" when it has none)."""
+        try:
+            return self._client.get_bucket_policy(Bucket=bucket)["Policy"]
+        except ClientError as error:
+            if error_code(error) in ("NoSuchBucketPolicy", "404"):
+                return ""
+            with aws_errors(f"reading the policy of bucket {bucket}"):
+                raise
 
     def keys(self, bucket: str, prefix: str) -> list[str]:
         """Every key under `prefix`, in S3's (lexicographic) order."""

@@ -34,3 +34,15 @@ def check_account(session: boto3.Session, expected: str | None, config_file, env
         raise CredentialsError(f"these credentials are for account {account}, but {environment or 'the environment'} "
                                f"lives in {expected} (account_id in {config_file}): switch AWS_PROFILE; nothing "
                                "was read or changed")
+
+
+def exported_credentials(session: boto3.Session) -> dict[str, str]:
+    """The session's resolved credentials as the AWS_* environment variables a child process reads."""
+    credentials = session.get_credentials()
+    if credentials is None:
+        return {}
+    frozen = credentials.get_frozen_credentials()
+    exported = {"AWS_ACCESS_KEY_ID": frozen.access_key, "AWS_SECRET_ACCESS_KEY": frozen.secret_key}
+    if frozen.token:
+        exported["AWS_SESSION_TOKEN"] = frozen.token
+    return exported

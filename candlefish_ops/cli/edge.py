@@ -9,7 +9,7 @@ import typer
 from candlefish_ops import ui
 from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
 
-app = typer.Typer(help="Lambda@Edge: package, status, releases, rollback, prune.", no_args_is_help=True)
+app = typer.Typer(help="Lambda@Edge: package, status, releases, rollback, prune, serve.", no_args_is_help=True)
 
 STACK = typer.Option(None, "--stack", help="Stack key of the edge stack (default: the one holding the functions).")
 PYTHON = typer.Option(None, "--python", help="Python of the functions' runtime (3.12) for bytecode and import checks.")
@@ -129,3 +129,27 @@ def prune(ctx: typer.Context, env: str = ENV_ARGUMENT,
     ui.emit({"environment": env, "versions": results}, app_ctx.output, lambda data: ui.table(
         f"{env}: edge prune", ("function", "version", "result"),
         [(r["function"], r["version"], r["result"]) for r in data["versions"]] or [("-", "-", "nothing to delete")]))
+
+
+@app.command("serve")
+def serve(ctx: typer.Context, env: str = ENV_ARGUMENT,
+          port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one)."),
+          origin: list[str] = typer.Option([], "--origin", metavar="NAME=URL",
+                                           help="Where a custom origin (id or domain) is served locally (repeatable)."),
+          stack: str | None = STACK, python: str | None = PYTHON) -> None:
+    """Run the deployed distribution locally: its behaviours, cache and the released Lambda@Edge versions."""
+    from candlefish_ops.edge.serve import build_service, close, parse_origins
+    from candlefish_ops.edge.serve.server import EdgeServer
+
+    origins = parse_origins(origin)
+    _app, _environment, deployed = _deployed(ctx, env, stack)
+    service = build_service(deployed.session, deployed, origins, python, log=ui.log_line, progress=ui.info)
+    server = EdgeServer(service, port=port)
+    ui.info(f"{env}: edge serving on {server.url} (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+        close(service)

@@ -23,7 +23,8 @@ print(" ".join(sorted(name for name in {heavy!r} if name in sys.modules)))
 @pytest.mark.parametrize("args", [["--help"], *([area, "--help"] for area in
                                                 ("deploy", "status", "cdn", "dns", "waf", "report", "local", "edge", "probe", "site")),
                                   ["cdn", "invalidate", "--help"], ["edge", "rollback", "--help"],
-                                  ["site", "publish", "--help"], ["site", "rollback", "--help"]])
+                                  ["site", "publish", "--help"], ["site", "rollback", "--help"],
+                                  ["edge", "serve", "--help"]])
 def test_help_imports_no_heavy_library(args):
     done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], capture_output=True,
                           text=True, cwd=ROOT, check=False)

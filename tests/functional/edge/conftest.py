@@ -84,6 +84,10 @@ class EdgeWorld:
         stack = self.aws.client("cloudformation").describe_stacks(StackName="candlefish-staging-edge")["Stacks"][0]
         return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
 
+    def storage_outputs(self) -> dict[str, str]:
+        stack = self.aws.client("cloudformation").describe_stacks(StackName="candlefish-staging-storage")["Stacks"][0]
+        return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+
     def versions(self, function: str) -> list[dict]:
         name = f"staging-candlefish-edge-{function.replace('_', '-')}"
         answer = self.aws.client("lambda").list_versions_by_function(FunctionName=name)["Versions"]

@@ -30,8 +30,7 @@ NOT_EMULATED = {
     "api": {"AWS::ApiGatewayV2::Deployment"},
     "data": {"AWS::Backup::BackupSelection"},
     "monitoring": {"AWS::XRay::SamplingRule"},
-    "edge": {"AWS::CloudFront::CachePolicy", "AWS::CloudFront::RealtimeLogConfig",
-             "AWS::CloudFront::ResponseHeadersPolicy"},
+    "edge": {"AWS::CloudFront::RealtimeLogConfig"},
 }
 STAND_INS = {"PrivateSubnetIds": "subnet-0a,subnet-0b", "PublicSubnetIds": "subnet-1a,subnet-1b",
              "VpcId": "vpc-0c0ffee", "VpcCidr": "10.0.0.0/16", "HostedZoneId": "Z0CANDLEFISH"}
@@ -190,6 +189,8 @@ def _waf(c: Any, pid: str, kind: str) -> Any:
 READERS: dict[str, Any] = {
     "AWS::CloudFront::Distribution": lambda c, pid, rs: c("cloudfront").get_distribution(Id=pid),
     "AWS::CloudFront::OriginAccessControl": lambda c, pid, rs: c("cloudfront").get_origin_access_control(Id=pid),
+    "AWS::CloudFront::CachePolicy": lambda c, pid, rs: c("cloudfront").get_cache_policy(Id=pid),
+    "AWS::CloudFront::ResponseHeadersPolicy": lambda c, pid, rs: c("cloudfront").get_response_headers_policy(Id=pid),
     "AWS::WAFv2::IPSet": lambda c, pid, rs: _waf(c, pid, "ip_set"),
     "AWS::WAFv2::WebACL": lambda c, pid, rs: _waf(c, pid, "web_acl"),
     "AWS::WAFv2::LoggingConfiguration": lambda c, pid, rs: c("wafv2").get_logging_configuration(ResourceArn=pid),
@@ -274,6 +275,18 @@ def test_edge_distribution_wires_aliases_waf_certificate_and_edge_functions(depl
     versions = {pid for r in resources if r["ResourceType"] == "AWS::Lambda::Version" for pid in [r["PhysicalResourceId"]]}
     assert associations and set(associations) <= versions
     assert all(re.search(r":function:[\w-]+:\d+$", arn) for arn in associations)
+    # every behaviour's policies (the template's own and AWS's managed ones) read back through CloudFront
+    cloudfront = client("cloudfront")
+    behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]["Items"]]
+    images = next(b for b in behaviours if b.get("PathPattern") == "/images/*")
+    assert images["CachePolicyId"] == by_id["ImagesCachePolicy"]
+    for behaviour in behaviours:
+        assert cloudfront.get_cache_policy(Id=behaviour["CachePolicyId"])["CachePolicy"]["CachePolicyConfig"]
+        if behaviour.get("OriginRequestPolicyId"):
+            assert cloudfront.get_origin_request_policy(Id=behaviour["OriginRequestPolicyId"])
+        if behaviour.get("ResponseHeadersPolicyId"):
+            assert behaviour["ResponseHeadersPolicyId"] == by_id["SecurityHeadersPolicy"]
+            assert cloudfront.get_response_headers_policy(Id=behaviour["ResponseHeadersPolicyId"])
 
 
 def test_storage_buckets_keep_versioning_and_lifecycle(deployed):
