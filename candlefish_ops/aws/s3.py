@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable
 
 import boto3
@@ -94,7 +94,8 @@ class S3:
         if answer.get("LastModified"):
             from email.utils import format_datetime
 
-            headers["last-modified"] = format_datetime(answer["LastModified"], usegmt=True)
+            # botocore's datetimes carry dateutil's tzutc, which format_datetime(usegmt=True) refuses
+            headers["last-modified"] = format_datetime(answer["LastModified"].astimezone(timezone.utc), usegmt=True)
         body = answer["Body"].read()
         headers["content-length"] = str(len(body))
         return S3Object(200, headers, body)

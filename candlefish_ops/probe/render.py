@@ -35,7 +35,7 @@ def render(document: dict) -> None:
     rows = []
     for kind, stats in document["requests"].items():
         if not stats["probed"]:
-            rows.append((kind, "skipped", "", "", "", "", "", "", ""))
+            rows.append((kind, "skipped (not served locally)", "", "", "", "", "", "", ""))
             continue
         rows.append((kind, f"{stats['requests']:,}", f"{stats['errors']:,}", _ms(stats["p50_ms"]), _ms(stats["p90_ms"]),
                      _ms(stats["p99_ms"]), _ms(stats["max_ms"]), _percent(stats["cache_hit_percent"]),

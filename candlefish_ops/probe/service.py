@@ -6,7 +6,7 @@ from candlefish_ops.probe import plan as planning
 
 
 def run_probe(environment, *, url: str | None, users, duration, ramp, targets: list[str], think=None,
-              progress=None) -> dict:
+              progress=None, websocket: bool = True) -> dict:
     from candlefish_ops.errors import ValidationError
     from candlefish_ops.probe.runner import Probe
 
@@ -16,7 +16,8 @@ def run_probe(environment, *, url: str | None, users, duration, ramp, targets: l
     if not target:
         raise ValidationError(f"{environment.file}: no domain to probe; pass --url")
     probe_plan = planning.build(environment.probe, environment.reports.targets, url=target, users=users,
-                                duration=duration, ramp=ramp, target_overrides=targets, think=think)
+                                duration=duration, ramp=ramp, target_overrides=targets, think=think,
+                                websocket=websocket)
     probe = Probe(probe_plan)
     summary = asyncio.run(probe.run(progress))
     thresholds = planning.evaluate(summary, probe_plan)

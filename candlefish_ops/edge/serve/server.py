@@ -364,7 +364,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _any(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        answer = self.service.handle(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
+        try:
+            answer = self.service.handle(self.command, self.path, list(self.headers.items()), body,
+                                         self.client_address[0])
+        except Exception as error:  # noqa: BLE001 - a bug of ours answers 502 and is logged, never a dropped connection
+            self.service._log(f"{self.command} {self.path[:200]} internal error: {type(error).__name__}: {error}")
+            answer = Answer(502, {"content-type": [{"key": "Content-Type", "value": "text/plain"}]},
+                            f"edge serve internal error: {type(error).__name__}\n".encode())
         self.send_response_only(answer.status, STATUS_TEXT.get(answer.status))
         self.send_header("Date", self.date_time_string())
         for name, values in answer.headers.items():

@@ -241,3 +241,31 @@ def test_workers_keep_module_state_capture_logs_and_restart_after_a_timeout(pool
     failed = pool.invoke({"fail": True})
     assert failed.error == "ValueError: broken"
     assert (pool.invocations, pool.cold_starts) == (5, 2)
+
+
+def test_an_internal_error_of_edge_serve_answers_502_instead_of_dropping_the_connection():
+    import http.client
+
+    from candlefish_ops.edge.serve.server import EdgeServer
+
+    class Broken:
+        def __init__(self):
+            self.lines = []
+
+        def handle(self, *args):
+            raise ValueError("a bug")
+
+        def _log(self, line):
+            self.lines.append(line)
+
+    service = Broken()
+    server = EdgeServer(service, port=0).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.httpd.server_address[1], timeout=10)
+        for _ in range(2):  # the kept-alive connection survives the error
+            connection.request("GET", "/x")
+            response = connection.getresponse()
+            assert response.status == 502 and b"internal error" in response.read()
+        assert service.lines and "ValueError" in service.lines[0]
+    finally:
+        server.stop()
