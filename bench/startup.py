@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCEPTRE_VENV = ROOT / "bench" / ".venv-sceptre"
-AREAS = ["deploy", "status", "cdn", "dns", "waf", "report", "local"]
+AREAS = ["deploy", "status", "cdn", "dns", "waf", "report", "local", "edge", "site", "probe", "preflight"]
 
 
 def sceptre_command() -> list[str]:
