@@ -28,4 +28,38 @@ def command_name(ctx: typer.Context) -> str:
     return " ".join(reversed(words))
 
 
-ENV_ARGUMENT = typer.Argument(..., metavar="ENV", help="Environment: the name of config/ENV.yaml.")
+def _config_dir(ctx: typer.Context):
+    import os
+    from pathlib import Path
+
+    root = ctx.find_root()
+    given = root.params.get("config_dir") if root.params else None
+    return Path(given or os.environ.get("CANDLEFISH_CONFIG_DIR") or "config")
+
+
+def complete_environment(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the environments of the config directory (its ENV.yaml files)."""
+    return [path.stem for path in sorted(_config_dir(ctx).glob("*.yaml")) if path.stem.startswith(incomplete)]
+
+
+def complete_stack(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the stack keys of the environment already on the command line."""
+    return [key for key in _environment_keys(ctx, lambda environment: environment.stacks) if key.startswith(incomplete)]
+
+
+def _environment_keys(ctx: typer.Context, keys_of) -> list[str]:
+    from candlefish_ops.config import load_environment
+    from candlefish_ops.errors import CandlefishError
+
+    # while completing, click leaves positional arguments unconverted in ctx.args
+    env = (ctx.params or {}).get("env") or next(iter(ctx.args or ()), None)
+    if not env:
+        return []
+    try:
+        return sorted(keys_of(load_environment(_config_dir(ctx), env)))
+    except (CandlefishError, AttributeError, OSError):
+        return []  # completion never fails loudly: a broken config completes nothing
+
+
+ENV_ARGUMENT = typer.Argument(..., metavar="ENV", help="Environment: the name of config/ENV.yaml.",
+                              autocompletion=complete_environment)

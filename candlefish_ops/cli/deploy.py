@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, complete_stack
 
 
 def register(app: typer.Typer) -> None:
@@ -17,7 +17,8 @@ def deploy(
     ctx: typer.Context,
     env: str = ENV_ARGUMENT,
     plan: bool = typer.Option(False, "--plan", help="Create and show every change set, execute none."),
-    only: list[str] = typer.Option([], "--only", help="Deploy only this stack (repeatable)."),
+    only: list[str] = typer.Option([], "--only", help="Deploy only this stack (repeatable).",
+                                   autocompletion=complete_stack),
     parallel: int = typer.Option(4, "--parallel", min=1, max=16, help="Stacks deployed at once."),
     recreate_failed: bool = typer.Option(False, "--recreate-failed",
                                          help="Delete and recreate stacks left in ROLLBACK_COMPLETE."),
