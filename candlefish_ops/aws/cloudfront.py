@@ -132,6 +132,16 @@ class CloudFront:
         config = policy["ResponseHeadersPolicyConfig"]
         return Policy(policy["Id"], config["Name"], config)
 
+    def paths_served_from(self, distribution_id: str, domain_prefix: str) -> list[str]:
+        """The path patterns whose origin's domain starts with `domain_prefix` ("*" for the default behaviour)."""
+        with aws_errors(f"reading CloudFront distribution {distribution_id}"):
+            config = self._client.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+        origins = {o["Id"] for o in (config.get("Origins") or {}).get("Items") or []
+                   if o["DomainName"].startswith(domain_prefix)}
+        behaviours = [("*", config["DefaultCacheBehavior"])]
+        behaviours += [(b["PathPattern"], b) for b in (config.get("CacheBehaviors") or {}).get("Items") or []]
+        return [path for path, behaviour in behaviours if behaviour["TargetOriginId"] in origins]
+
     def distribution_ids(self) -> list[str]:
         with aws_errors("listing CloudFront distributions"):
             pages = self._client.get_paginator("list_distributions").paginate()

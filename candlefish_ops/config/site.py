@@ -34,7 +34,8 @@ DEFAULT_CACHE_CONTROL = {
     "other": "public, max-age=3600",
 }
 _KEYS = {"storage_stack", "edge_stack", "precompressed", "parallel", "multipart_threshold_mb", "wildcard_at",
-         "cache_control", "fingerprinted", "entry_points", "content_types"}
+         "cache_control", "fingerprinted", "entry_points", "content_types", "prefix"}
+_PREFIX = re.compile(r"^([A-Za-z0-9._-]+/)*$")
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;\s*[a-z0-9-]+=[\w.-]+)*$", re.I)
 _EXTENSION = re.compile(r"^\.[A-Za-z0-9][A-Za-z0-9._-]*$")
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]+$")
@@ -52,6 +53,7 @@ class SiteConfig:
     fingerprinted: tuple[str, ...] = ()
     entry_points: tuple[str, ...] = ()
     content_types: Mapping[str, str] = field(default_factory=dict)
+    prefix: str = ""   # where the build goes in the bucket (and under which path CloudFront serves it), e.g. static/
 
 
 def parse(node: Node | None, stacks: Mapping[str, object]) -> SiteConfig:
@@ -68,8 +70,11 @@ def parse(node: Node | None, stacks: Mapping[str, object]) -> SiteConfig:
     precompressed = node.get("precompressed", str, base.precompressed)
     if precompressed not in PRECOMPRESSED_CHOICES:
         raise node.error(f"{precompressed!r}: must be skip or serve", "precompressed")
+    prefix = node.get("prefix", str, base.prefix)
+    if not _PREFIX.match(prefix) or prefix == "/":
+        raise node.error(f"{prefix!r}: a key prefix ending in '/' without a leading '/', e.g. static/", "prefix")
     return SiteConfig(
-        storage_stack=storage_stack, edge_stack=edge_stack, precompressed=precompressed,
+        storage_stack=storage_stack, edge_stack=edge_stack, precompressed=precompressed, prefix=prefix,
         parallel=int(node.number_in("parallel", 1, 64, base.parallel)),
         # S3's smallest part is 5 MiB (multipart upload limits)
         multipart_threshold_mb=int(node.number_in("multipart_threshold_mb", 5, 5120, base.multipart_threshold_mb)),

@@ -85,7 +85,7 @@ def read_build(folder: Path, config: SiteConfig, hash_threads: int = 4) -> Build
         problems.insert(0, f"{folder}: no {ENTRY_POINT} at the top of the folder; give the build output folder "
                            "(a site without an entry point would publish nothing anyone can open)")
     for key in found:
-        problem = key_problem(key)
+        problem = key_problem(config.prefix + key)
         if problem:
             problems.append(f"{os.path.join(folder, key)}: the name {problem}")
     if problems:
@@ -103,8 +103,8 @@ def read_build(folder: Path, config: SiteConfig, hash_threads: int = 4) -> Build
         digests = list(pool.map(lambda item: _sha256(found[item[0]]), chosen))
     files = []
     for (key, original), (size, digest) in zip(chosen, digests):
-        kind, headers = headers_for(key, config, original)
-        files.append(LocalFile(key, found[key], size, digest, kind, headers))
+        kind, headers = headers_for(key, config, original)  # classes match the build's own paths
+        files.append(LocalFile(config.prefix + key, found[key], size, digest, kind, headers))
     return Build(str(root), tuple(files), tuple(skipped))
 
 

@@ -182,6 +182,20 @@ class SiteService:
                         snapshot.latest.release_id if snapshot.latest else None, uploads, updates,
                         changed_since(files, snapshot.latest), paths, prune, prune_after)
 
+    def reachability_problem(self) -> str:
+        """Why viewers would not get the published files at their paths ("" when they would): the
+        distribution must serve this bucket at site.prefix (the default behaviour, or a `/PREFIX*` pattern)."""
+        from candlefish_ops.aws.cloudfront import CloudFront
+
+        prefix = self.config.prefix
+        patterns = CloudFront(self.session).paths_served_from(self.cdn.distribution_id, f"{self.bucket.bucket}.s3.")
+        if "*" in patterns or any(_covers(pattern, prefix) for pattern in patterns):
+            return ""
+        served = ", ".join(patterns) or "no path"
+        hint = f"; set site.prefix: {patterns[0].strip('/*')}/ in {self.environment.file.name}" if patterns else ""
+        return (f"the distribution serves bucket {self.bucket.bucket} at {served}, not at /{prefix}: viewers would not "
+                f"get the published files{hint}")
+
     def invalidation_plan(self, plan: SitePlan):
         """The cdn planner's view of the paths (encoding, redundancy, in-progress reuse and limits)."""
         from candlefish_ops.cdn import paths as path_rules
@@ -334,6 +348,11 @@ class SiteService:
         record = self._record(plan, snapshot, invalidation_id, sent, (), note=f"rollback to {target.release_id}",
                               files=files)
         return PublishResult(plan, record, invalidation_id, sent, len(plan.uploads), 0, ())
+
+
+def _covers(pattern: str, prefix: str) -> bool:
+    """A CloudFront path pattern such as /static/* covers every key under `prefix` (static/...)."""
+    return pattern.endswith("*") and ("/" + prefix).startswith(pattern[:-1])
 
 
 def _item(upload: Upload, key: str | None = None):

@@ -123,3 +123,28 @@ def test_header_change_from_config_is_a_copy_in_place_and_invalidated(site_world
     assert site_world.head("app.wasm")["CacheControl"] == "public, max-age=600"
     assert site_world.head("app.wasm")["Metadata"]["sha256"]
     assert "/app.wasm" in data["invalidation"]["paths"]
+
+
+def test_a_prefix_puts_the_build_where_the_distribution_serves_the_bucket(site_world):
+    """The edge stack serves the static-assets bucket at /static/*: with site.prefix static/ the files are
+    published under static/, classified by their own paths, and invalidated at the paths viewers use."""
+    site_world.write_config("site:\n  wildcard_at: 4\n  prefix: static/\n")
+    site_world.write(FIRST)
+    result = site_world.run("site", "publish", "staging", str(site_world.build), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "viewers would not get the published files" not in result.stderr
+    assert site_world.keys() == {f"static/{key}" for key in FIRST}
+    head = site_world.head("static/_next/static/css/app.3f2a9c1b.css")
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
+
+    site_world.write({"index.html": FIRST["index.html"] + "<!-- v2 -->"})
+    data = site_world.publish()
+    assert sorted(data["invalidation"]["paths"]) == ["/static/", "/static/index.html"]
+
+
+def test_publishing_where_the_distribution_does_not_serve_the_bucket_warns_with_the_fix(site_world):
+    site_world.write(FIRST)
+    result = site_world.run("site", "publish", "staging", str(site_world.build), "--plan")
+    assert result.exit_code == 0, result.stderr
+    assert ("serves bucket" in result.stderr and "at /static/*, not at /: viewers would not get the published files"
+            in result.stderr and "set site.prefix: static/" in result.stderr)

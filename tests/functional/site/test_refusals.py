@@ -87,7 +87,8 @@ def test_precompressed_siblings_are_skipped_or_served_with_their_encoding(site_w
     assert site_world.head("assets/index-BXk3s9Qa.js.gz")["ContentEncoding"] == "gzip"
 
 
-def test_a_protected_environment_asks_and_a_non_interactive_run_without_yes_changes_nothing(site_world):
+def test_a_protected_environment_asks_and_a_non_interactive_run_without_yes_changes_nothing(site_world, monkeypatch):
+    monkeypatch.setenv("CANDLEFISH_CONFIRM_LOCAL", "1")  # the emulator is on loopback: rehearse as on AWS
     site_world.write_config("protected: true\n")
     site_world.write(FIRST)
     result = site_world.run("site", "publish", "staging", str(site_world.build))

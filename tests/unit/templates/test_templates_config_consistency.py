@@ -12,7 +12,7 @@ from cfn_template_support import ENVIRONMENTS, TEMPLATE_PATHS
 
 REFERENCE = re.compile(r"\$\{([A-Za-z0-9_-]+)(?:@([a-z0-9-]+))?\.([A-Za-z0-9]+)\}")
 TOP_LEVEL_KEYS = {"project", "environment", "account_id", "region", "protected", "domain", "tags",
-                  "artifacts_bucket", "stacks", "dns", "waf", "reports", "edge"}
+                  "artifacts_bucket", "stacks", "dns", "waf", "reports", "edge", "site", "probe"}
 STACK_KEYS = {"template", "region", "regions", "depends_on", "termination_protection", "tags", "parameters"}
 
 
