@@ -26,13 +26,6 @@ class Invalidation:
 
 
 @dataclass(frozen=True)
-class Association:
-    path_pattern: str    # "*" for the default behaviour
-    event_type: str      # viewer-request | origin-request | origin-response | viewer-response
-    function_arn: str    # a numbered version ARN
-
-
-@dataclass(frozen=True)
 class EdgeAssociation:
     event_type: str      # viewer-request | origin-request | origin-response | viewer-response
     function_arn: str    # a numbered version ARN
@@ -74,6 +67,15 @@ class Distribution:
     behaviours: tuple[Behaviour, ...]      # in CloudFront's order of evaluation; the default one last
     origins: dict[str, DistributionOrigin]
 
+    def associations(self) -> list[tuple[str, EdgeAssociation]]:
+        """(path pattern, association) for every Lambda@Edge association, behaviour by behaviour."""
+        return [(b.path_pattern, a) for b in self.behaviours for a in b.associations]
+
+    def paths_served_from(self, domain_prefix: str) -> list[str]:
+        """The path patterns ("*": the default behaviour) whose origin's domain starts with `domain_prefix`."""
+        served = {origin_id for origin_id, origin in self.origins.items() if origin.domain_name.startswith(domain_prefix)}
+        return [b.path_pattern for b in self.behaviours if b.target_origin_id in served]
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -95,16 +97,6 @@ class CloudFront:
         with aws_errors(f"reading CloudFront distribution {distribution_id}"):
             config = self._client.get_distribution_config(Id=distribution_id)["DistributionConfig"]
         return tuple(name.lower().rstrip(".") for name in config.get("Aliases", {}).get("Items", []) or [])
-
-    def lambda_associations(self, distribution_id: str) -> list[Association]:
-        """Every Lambda@Edge association, behaviour by behaviour (the default behaviour is `*`)."""
-        with aws_errors(f"reading CloudFront distribution {distribution_id}"):
-            config = self._client.get_distribution_config(Id=distribution_id)["DistributionConfig"]
-        behaviours = [("*", config["DefaultCacheBehavior"])]
-        behaviours += [(b["PathPattern"], b) for b in (config.get("CacheBehaviors") or {}).get("Items") or []]
-        return [Association(path, item["EventType"], item["LambdaFunctionARN"])
-                for path, behaviour in behaviours
-                for item in (behaviour.get("LambdaFunctionAssociations") or {}).get("Items") or []]
 
     def distribution(self, distribution_id: str) -> Distribution:
         """Behaviours (path patterns in order, methods, policy ids, Lambda@Edge associations) and origins."""
@@ -131,16 +123,6 @@ class CloudFront:
             policy = self._client.get_response_headers_policy(Id=policy_id)["ResponseHeadersPolicy"]
         config = policy["ResponseHeadersPolicyConfig"]
         return Policy(policy["Id"], config["Name"], config)
-
-    def paths_served_from(self, distribution_id: str, domain_prefix: str) -> list[str]:
-        """The path patterns whose origin's domain starts with `domain_prefix` ("*" for the default behaviour)."""
-        with aws_errors(f"reading CloudFront distribution {distribution_id}"):
-            config = self._client.get_distribution_config(Id=distribution_id)["DistributionConfig"]
-        origins = {o["Id"] for o in (config.get("Origins") or {}).get("Items") or []
-                   if o["DomainName"].startswith(domain_prefix)}
-        behaviours = [("*", config["DefaultCacheBehavior"])]
-        behaviours += [(b["PathPattern"], b) for b in (config.get("CacheBehaviors") or {}).get("Items") or []]
-        return [path for path, behaviour in behaviours if behaviour["TargetOriginId"] in origins]
 
     def distribution_ids(self) -> list[str]:
         with aws_errors("listing CloudFront distributions"):

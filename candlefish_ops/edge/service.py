@@ -226,15 +226,15 @@ def edge_status(session, deployed: DeployedEdge, local: list[Package]) -> list[d
     distribution = outputs.get("DistributionId")
     if not distribution:
         raise ValidationError(f"stack {stack.name} has no DistributionId output")
-    associations = CloudFront(session).lambda_associations(distribution)
+    associations = CloudFront(session).distribution(distribution).associations()
     lambda_ = Lambda(session, EDGE_REGION)
     local_sha = {package.function.name: package.code_sha256 for package in local}
     rows = []
     for function in FUNCTIONS:
         arn = outputs.get(function.version_output, "")
         version = lambda_.version(arn) if arn else None
-        used = sorted(f"{a.path_pattern} {a.event_type}" for a in associations if a.function_arn == arn)
-        stale = sorted(f"{a.path_pattern} {a.event_type} -> {a.function_arn.rsplit(':', 1)[-1]}" for a in associations
+        used = sorted(f"{path} {a.event_type}" for path, a in associations if a.function_arn == arn)
+        stale = sorted(f"{path} {a.event_type} -> {a.function_arn.rsplit(':', 1)[-1]}" for path, a in associations
                        if a.function_arn.rsplit(":", 1)[0] == arn.rsplit(":", 1)[0] and a.function_arn != arn)
         rows.append({"function": function.name, "version": version.version if version else "",
                      "version_arn": arn, "code_sha256": version.code_sha256 if version else "",
@@ -251,7 +251,7 @@ def prune_plan(session, deployed: DeployedEdge, keep: int) -> list[dict]:
 
     outputs = dict(deployed.stack().outputs)
     cloudfront = CloudFront(session)
-    in_use = {a.function_arn for d in cloudfront.distribution_ids() for a in cloudfront.lambda_associations(d)}
+    in_use = {a.function_arn for d in cloudfront.distribution_ids() for _path, a in cloudfront.distribution(d).associations()}
     in_use |= {outputs.get(f.version_output, "") for f in FUNCTIONS}
     lambda_ = Lambda(session, EDGE_REGION)
     doomed = []

@@ -188,7 +188,8 @@ class SiteService:
         from candlefish_ops.aws.cloudfront import CloudFront
 
         prefix = self.config.prefix
-        patterns = CloudFront(self.session).paths_served_from(self.cdn.distribution_id, f"{self.bucket.bucket}.s3.")
+        distribution = CloudFront(self.session).distribution(self.cdn.distribution_id)
+        patterns = distribution.paths_served_from(f"{self.bucket.bucket}.s3.")
         if "*" in patterns or any(_covers(pattern, prefix) for pattern in patterns):
             return ""
         served = ", ".join(patterns) or "no path"
