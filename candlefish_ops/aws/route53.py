@@ -73,6 +73,12 @@ class Route53:
         answer = self._call(f"reading hosted zone {zone_id}", "get_hosted_zone", Id=zone_id)
         return _zone(answer["HostedZone"])
 
+    def zone_with_name_servers(self, zone_id: str) -> tuple[Zone, tuple[str, ...]]:
+        """The zone and the name servers Route 53 assigned to it (its delegation set; none for a private zone)."""
+        answer = self._call(f"reading hosted zone {zone_id}", "get_hosted_zone", Id=zone_id)
+        servers = (answer.get("DelegationSet") or {}).get("NameServers") or []
+        return _zone(answer["HostedZone"]), tuple(fqdn(server) for server in servers)
+
     # records -------------------------------------------------------------------------------------
     def list_records(self, zone_id: str) -> tuple[RecordSet, ...]:
         """Every record set of the zone (all pages)."""

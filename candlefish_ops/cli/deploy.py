@@ -35,6 +35,7 @@ def deploy(
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
 
+    from candlefish_ops.deploy.delegation_gate import DelegationGate
     from candlefish_ops.deploy.guard import parse_allowed
 
     app = app_context(ctx)
@@ -44,7 +45,8 @@ def deploy(
     session = app.session(environment.region)
     if not app.local:
         check_account(session, environment)
-    preflight = run_preflight(session, environment, deploy_plan.targets)
+    resolver = public_dns(app)
+    preflight = run_preflight(session, environment, deploy_plan.targets, resolver=resolver)
     if not app.json and preflight.checks:
         render_preflight(preflight)
     refuse_failed_preflight(preflight, deploy_plan)
@@ -52,7 +54,8 @@ def deploy(
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
                             parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
                             release_options={"local": app.targets_emulator}, force=force,
-                            allow_replacement=allowed)
+                            allow_replacement=allowed,
+                            before_batch=DelegationGate(session, environment, resolver, deploy_plan.execute, ui.info))
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
     document = {**report.to_dict(), "preflight": preflight.to_dict()}
     if app.local:
@@ -60,6 +63,15 @@ def deploy(
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))
     if report.failed or not preflight.ok:
         raise typer.Exit(1)
+
+
+def public_dns(app):
+    """The resolver of the zone-delegation checks: the emulator's public DNS when the command runs against it."""
+    import os
+
+    from candlefish_ops.dns.delegation import default_resolver
+
+    return default_resolver(app.targets_emulator, os.environ.get("AWS_ENDPOINT_URL"))
 
 
 def _not_emulated(deploy_plan) -> dict[str, list[str]]:

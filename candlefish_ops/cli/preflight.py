@@ -18,6 +18,7 @@ def preflight(
     only: list[str] = typer.Option([], "--only", help="Check only this stack (repeatable)."),
 ) -> None:
     """Each check PASS / WARN / FAIL with the fix; exit code 1 when one FAILs. `deploy` runs it too."""
+    from candlefish_ops.cli.deploy import public_dns
     from candlefish_ops.deploy.planner import plan_deploy
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
@@ -25,7 +26,8 @@ def preflight(
     app = app_context(ctx)
     environment = app.environment(env)
     targets = plan_deploy(environment, only, execute=False).targets
-    report = run_preflight(app.checked_session(environment), environment, targets)
+    session = app.checked_session(environment)
+    report = run_preflight(session, environment, targets, resolver=public_dns(app))
     ui.emit(report.to_dict(), app.output, lambda _data: render_preflight(report))
     if not report.ok:
         raise typer.Exit(1)

@@ -128,7 +128,7 @@ class DeployExecutor:
                  parallel: int = 4, recreate_failed: bool = False, wait_timeout: float = 1800,
                  artifacts: Callable[[StackTarget], str] | None = None, release=None, force: bool = False,
                  allow_replacement: frozenset[str] = frozenset(),
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, before_batch: Callable | None = None) -> None:
         self._session = session
         self._environment = environment
         self._hooks = hooks
@@ -152,6 +152,9 @@ class DeployExecutor:
         self._unexecuted_lock = threading.Lock()
         self._started: list[str] = []  # labels of stacks whose ExecuteChangeSet was sent
         self._started_lock = threading.Lock()
+        # before_batch(batch, outputs_for): a check between batches (e.g. deploy/delegation_gate.py), also
+        # called with () after the last batch; raising a CandlefishError stops the deploy there
+        self._before_batch = before_batch
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -161,7 +164,11 @@ class DeployExecutor:
         pool = ThreadPoolExecutor(max_workers=self._parallel, thread_name_prefix="deploy")
         try:
             for number, batch in enumerate(plan.batches, start=1):
+                if self._before_batch is not None:
+                    self._before_batch(batch, self._outputs_for)
                 self._run_batch(pool, plan, number, results)
+            if self._before_batch is not None:
+                self._before_batch((), self._outputs_for)
         except KeyboardInterrupt:
             self._cancel.set()
             pool.shutdown(wait=True, cancel_futures=True)  # queued work never starts; workers stop at their next wait

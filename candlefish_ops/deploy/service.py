@@ -26,7 +26,8 @@ def refuse_failed_preflight(preflight, plan: DeployPlan) -> None:
 
 def run_deploy(session, environment: Environment, plan: DeployPlan, hooks: DeployHooks, *, assume_yes: bool,
                parallel: int, recreate_failed: bool, wait_timeout: float = 1800, release_options=None,
-               force: bool = False, allow_replacement: frozenset[str] = frozenset()) -> DeployReport:
+               force: bool = False, allow_replacement: frozenset[str] = frozenset(),
+               before_batch=None) -> DeployReport:
     """Run the plan; stacks holding Lambda@Edge functions get the edge release step (`release_options`:
     EdgeRelease keyword arguments, e.g. a pinned release for a rollback, or the runtime's python)."""
     from candlefish_ops.deploy.artifacts import ArtifactsStore
@@ -39,5 +40,6 @@ def run_deploy(session, environment: Environment, plan: DeployPlan, hooks: Deplo
     executor = DeployExecutor(session, environment, hooks, assume_yes=assume_yes, parallel=parallel,
                               recreate_failed=recreate_failed, wait_timeout=wait_timeout,
                               artifacts=artifacts.template_url,
-                              release=release, force=force, allow_replacement=allow_replacement)
+                              release=release, force=force, allow_replacement=allow_replacement,
+                              before_batch=before_batch)
     return executor.run(plan)

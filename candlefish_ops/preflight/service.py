@@ -9,14 +9,60 @@ from candlefish_ops.deploy.planner import StackTarget, reference_region
 from candlefish_ops.preflight import WARN, Check, PreflightReport
 
 
-def run_preflight(session, environment: Environment, targets: Sequence[StackTarget]) -> PreflightReport:
-    """Every check that applies to `targets` (the stacks a deploy would touch)."""
+def run_preflight(session, environment: Environment, targets: Sequence[StackTarget],
+                  resolver=None) -> PreflightReport:
+    """Every check that applies to `targets` (the stacks a deploy would touch). `resolver`: the public DNS
+    (`candlefish_ops.dns.delegation`) for the zone-delegation check, which is skipped without one."""
     checks: list[Check] = []
     outputs: dict[tuple[str, str], dict[str, str] | None] = {}
     for target in targets:
         checks.extend(_waf_capacity(session, environment, target, outputs))
         checks.extend(_account_checks(session, environment, target, outputs))
+    if resolver is not None:
+        checks.extend(_zone_delegation(session, environment, targets, outputs, resolver))
     return PreflightReport(environment.name, tuple(checks))
+
+
+def _zone_delegation(session, environment: Environment, targets: Sequence[StackTarget], outputs,
+                     resolver) -> list[Check]:
+    """The zone of the dns stack (given or deployed) is delegated, when certificates or the dns stack deploy."""
+    from candlefish_ops.dns import delegation
+    from candlefish_ops.errors import NotFoundError
+    from candlefish_ops.preflight.delegation import judge_delegation, wrong_zone, zone_not_created
+
+    dns_stack = delegation.dns_stack(environment)
+    certificate_stacks = sorted({t.key for t in targets if delegation.needs_validated_certificates(t)})
+    if dns_stack is None or not (certificate_stacks or any(t.key == dns_stack.key for t in targets)):
+        return []
+    domain = _dns_domain(environment, dns_stack)
+    zone_id = delegation.zone_id(environment, lambda key, region: _outputs(session, environment, key, region, outputs))
+    if zone_id is None:
+        return [zone_not_created(domain, certificate_stacks)]
+    try:
+        found, private = delegation.lookup(session, zone_id, resolver)
+    except NotFoundError:
+        return [wrong_zone(domain, zone_id, "does not exist")]
+    if private:
+        return [wrong_zone(domain, zone_id, "is private; ACM validates through the public DNS")]
+    if found.name != domain.rstrip("."):
+        return [wrong_zone(domain, zone_id, f"is zone {found.name}, not {domain}")]
+    return [judge_delegation(found, certificate_stacks)]
+
+
+def _dns_domain(environment: Environment, dns_stack) -> str:
+    value = dns_stack.parameters.get("DomainName")
+    if value is not None and not value.refs:
+        return value.text.strip().rstrip(".")
+    return (environment.dns.zone or environment.domain or "").rstrip(".")
+
+
+def _outputs(session, environment: Environment, key: str, region: str, outputs) -> dict[str, str] | None:
+    from candlefish_ops.aws.cloudformation import CloudFormation
+
+    if (key, region) not in outputs:
+        stack = CloudFormation(session, region).describe_stack(environment.stacks[key].stack_name)
+        outputs[(key, region)] = dict(stack.outputs) if stack is not None else None
+    return outputs[(key, region)]
 
 
 def _account_checks(session, environment: Environment, target: StackTarget, outputs) -> list[Check]:

@@ -6,6 +6,9 @@ moto creates load balancers and target groups from a template but drops LoadBala
 deletion protection, idle timeout, header handling) and TargetGroupAttributes. `install()` wraps both creates
 to apply them through moto's own modify_*_attributes, so describe_load_balancer_attributes and
 describe_target_group_attributes show them (an attribute AWS does not know fails the stack, as on AWS).
+moto also drops `IpAddressType`: it is applied here, and `dualstack` needs every subnet to have an IPv6 CIDR
+block, as AWS requires (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#ip-address-type);
+without one the stack fails, as on AWS.
 """
 
 from __future__ import annotations
@@ -28,10 +31,23 @@ def _attributes(props: dict[str, Any], key: str) -> dict[str, str]:
 
 def _after_load_balancer(balancer: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                          region_name: str, **kwargs: Any) -> Any:
-    attributes = _attributes(cloudformation_json.get("Properties") or {}, "LoadBalancerAttributes")
+    props = cloudformation_json.get("Properties") or {}
+    _apply_ip_address_type(balancer, props.get("IpAddressType") or "ipv4")
+    attributes = _attributes(props, "LoadBalancerAttributes")
     if attributes:
         _backend(account_id, region_name).modify_load_balancer_attributes(balancer.arn, attributes)
     return balancer
+
+
+def _apply_ip_address_type(balancer: Any, ip_address_type: str) -> None:
+    if ip_address_type not in ("ipv4", "dualstack", "dualstack-without-public-ipv4"):
+        raise ValueError(f"IpAddressType {ip_address_type!r} is not one of ipv4, dualstack, dualstack-without-public-ipv4")
+    if ip_address_type != "ipv4":
+        without = [subnet.id for subnet in balancer.subnets if not subnet.ipv6_cidr_block_associations]
+        if without:
+            raise ValueError(f"IpAddressType {ip_address_type}: subnets {', '.join(without)} have no IPv6 CIDR block; "
+                             "a dual-stack load balancer needs subnets with an associated IPv6 CIDR block")
+    balancer.ip_address_type = ip_address_type
 
 
 def _after_target_group(group: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
