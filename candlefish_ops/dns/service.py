@@ -137,6 +137,16 @@ def check_distribution_aliases(dns: DnsSession, outputs) -> None:
                                   "add it to the distribution's alternate domain names first")
 
 
+def check_targets_serve(dns: DnsSession, outputs) -> None:
+    """No record may send clients to a load balancer that cannot answer them (dns/serving.py)."""
+    from candlefish_ops.dns.serving import problems
+
+    found = problems(dns.config, dns.zone_name, dns.environment, outputs)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise ValidationError(f"{found[0]}{more}; nothing was changed")
+
+
 def _covered(name: str, aliases: tuple[str, ...]) -> bool:
     return name in aliases or any(a.startswith("*.") and name.count(".") == a.count(".") and
                                   name.endswith(a[1:]) for a in aliases)
@@ -148,6 +158,7 @@ def plan_update(dns: DnsSession, adopt: bool = False, allow_conflicts: bool = Fa
     outputs = stack_outputs(dns, resolve.needed_stacks(dns.config, dns.environment))
     zone = dns.zone()
     check_distribution_aliases(dns, outputs)
+    check_targets_serve(dns, outputs)
     desired = resolve.desired_records(dns.config, dns.zone_name, dns.environment, outputs, {})
     checks = resolve.desired_health_checks(dns.config, dns.environment, outputs)
     current = read_current(dns, zone)
