@@ -47,9 +47,11 @@ def test_template_and_parameters_are_described(path, templates):
     assert template["Parameters"]["Environment"]["AllowedValues"] == ["production", "staging"]
 
 
-def test_no_template_reads_hosted_zone_name_servers(templates):
-    """moto drops every Output of a stack that uses Fn::GetAtt HostedZone.NameServers."""
-    assert all("NameServers" not in json.dumps(t) for t in templates.values())
+def test_dns_stack_outputs_the_name_servers_of_the_zone_it_creates(templates):
+    """What to set at the registrar (the emulator answers the GetAtt: local/extensions/cfn_route53.py)."""
+    output = templates["dns.yaml"]["Outputs"]["NameServers"]
+    assert output["Condition"] == "CreateZone"
+    assert output["Value"] == {"Fn::Join": [",", {"Fn::GetAtt": ["HostedZone", "NameServers"]}]}
 
 
 class TestStorage:
