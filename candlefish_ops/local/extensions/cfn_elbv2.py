@@ -32,7 +32,11 @@ def _attributes(props: dict[str, Any], key: str) -> dict[str, str]:
 def _after_load_balancer(balancer: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                          region_name: str, **kwargs: Any) -> Any:
     props = cloudformation_json.get("Properties") or {}
-    _apply_ip_address_type(balancer, props.get("IpAddressType") or "ipv4")
+    try:
+        _apply_ip_address_type(balancer, props.get("IpAddressType") or "ipv4")
+    except ValueError:
+        _backend(account_id, region_name).delete_load_balancer(balancer.arn)  # AWS creates none
+        raise
     attributes = _attributes(props, "LoadBalancerAttributes")
     if attributes:
         _backend(account_id, region_name).modify_load_balancer_attributes(balancer.arn, attributes)
