@@ -44,7 +44,7 @@ def _zone_delegation(session, environment: Environment, targets: Sequence[StackT
         return [wrong_zone(domain, zone_id, "does not exist")]
     if private:
         return [wrong_zone(domain, zone_id, "is private; ACM validates through the public DNS")]
-    if found.name != domain.rstrip("."):
+    if found.name != domain.rstrip(".").lower():
         return [wrong_zone(domain, zone_id, f"is zone {found.name}, not {domain}")]
     return [judge_delegation(found, certificate_stacks)]
 
