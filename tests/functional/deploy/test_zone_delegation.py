@@ -133,3 +133,15 @@ def test_a_hosted_zone_id_that_is_another_domain_fails_preflight_before_any_chan
     assert result.exit_code == 1
     assert f"hosted zone {zone_id} is zone example.org, not {DOMAIN}" in result.stderr
     assert aws.client("cloudformation").describe_stacks()["Stacks"] == []
+
+
+def test_deploying_only_the_dns_stack_says_what_to_set_at_the_registrar(aws, cli, public_dns):
+    public_dns.set_delegation(DOMAIN, [])
+
+    result = cli("deploy", "staging", "--only", "dns", "--yes", "--config-dir", CONFIG)
+
+    assert result.exit_code == 0, result.stderr
+    zone_id = aws.client("route53").list_hosted_zones()["HostedZones"][0]["Id"].rsplit("/", 1)[-1]
+    servers = ", ".join(_name_servers(aws, zone_id))
+    assert (f"zone {DOMAIN} ({zone_id}): set the name servers of {DOMAIN} at its registrar (for a subdomain: NS "
+            f"records for it in the parent zone) to {servers} (the public DNS has no NS records for it)") in result.stderr
