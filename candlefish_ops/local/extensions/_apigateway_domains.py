@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from moto.core.exceptions import _RESTError
+
 REGIONAL_HOSTED_ZONES = {
     "us-east-1": "Z1UJRXOUMOOFQ8", "us-east-2": "ZOJJZC49E0EPZ", "us-west-1": "Z2MUQ32089INYE",
     "us-west-2": "Z2OJLYMUO9EFXC", "af-south-1": "Z2DHW2332DAMTN", "ap-east-1": "Z3FD1VL90ND7K5",
@@ -28,8 +30,11 @@ REGIONAL_HOSTED_ZONES = {
 EDGE_HOSTED_ZONE = "Z2FDTNDATAQYW2"
 
 
-class DomainNameError(ValueError):
-    """API Gateway would refuse this custom domain name (the stack fails, as on AWS)."""
+class DomainNameError(_RESTError):
+    """API Gateway would refuse this custom domain name (BadRequestException; the stack fails, as on AWS)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("BadRequestException", message)
 
 
 def regional_hosted_zone(region: str) -> str:
@@ -56,7 +61,7 @@ def check_certificate(domain_name: str, certificate_arn: str | None, account_id:
     if certificate is None:
         raise DomainNameError(f"{domain_name}: certificate {certificate_arn} is not in ACM in {region}; a regional "
                               "custom domain needs a certificate in its own region")
-    names = [certificate.common_name, *(certificate.sans or [])]
+    names = list(dict.fromkeys([certificate.common_name, *(certificate.sans or [])]))
     if not any(covers(name, domain_name) for name in names):
         raise DomainNameError(f"{domain_name}: certificate {certificate_arn} covers {', '.join(names)}, "
                               "not this name")

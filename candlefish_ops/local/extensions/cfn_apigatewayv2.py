@@ -236,14 +236,14 @@ def _domain_configuration(name: str, configuration: dict[str, Any], account_id: 
     if endpoint != "REGIONAL":
         raise DomainNameError(f"{name}: API Gateway v2 custom domain names are REGIONAL (got {endpoint})")
     check_certificate(name, configuration.get("CertificateArn"), account_id, region_name)
-    answer = {"ApiGatewayDomainName": regional_domain_name(region_name), "CertificateArn": configuration["CertificateArn"],
-              "DomainNameStatus": "AVAILABLE", "EndpointType": endpoint,
-              "HostedZoneId": regional_hosted_zone(region_name),
-              "IpAddressType": configuration.get("IpAddressType", "ipv4"),   # AWS's default
-              "SecurityPolicy": configuration.get("SecurityPolicy", "TLS_1_2")}
+    answer = {"apiGatewayDomainName": regional_domain_name(region_name), "certificateArn": configuration["CertificateArn"],
+              "domainNameStatus": "AVAILABLE", "endpointType": endpoint,
+              "hostedZoneId": regional_hosted_zone(region_name),
+              "ipAddressType": configuration.get("IpAddressType", "ipv4"),   # AWS's default
+              "securityPolicy": configuration.get("SecurityPolicy", "TLS_1_2")}
     if configuration.get("CertificateName"):
-        answer["CertificateName"] = configuration["CertificateName"]
-    return answer
+        answer["certificateName"] = configuration["CertificateName"]
+    return answer   # in the API's JSON (camelCase), as moto keeps what CreateDomainName receives
 
 
 class CfnV2DomainName(BackendHandle, CloudFormationModel):
@@ -258,8 +258,8 @@ class CfnV2DomainName(BackendHandle, CloudFormationModel):
     def __init__(self, domain: Any) -> None:
         configuration = domain.domain_name_configurations[0]
         self.domain_name, self.arn = domain.domain_name, domain.domain_name_arn
-        self.regional_domain_name = configuration["ApiGatewayDomainName"]
-        self.regional_hosted_zone_id = configuration["HostedZoneId"]
+        self.regional_domain_name = configuration["apiGatewayDomainName"]
+        self.regional_hosted_zone_id = configuration["hostedZoneId"]
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
