@@ -139,3 +139,30 @@ def test_dns_update_aliases_api_and_ws_and_probes_the_stage_health(aws, cli, dep
     again = cli("dns", "update", deployed, "--yes", "--config-dir", CONFIG, "-o", "json")
     assert again.exit_code == 0, again.stderr
     assert again.json()["applied"] is False and again.json()["changes"] == []
+
+
+def test_the_seed_cnames_become_aliases_in_one_atomic_batch(aws, cli, tmp_path, change_batches):
+    """An environment whose api./ws. records are the seed's CNAMEs moves to the aliases with one `dns update`."""
+    import shutil
+
+    result = cli("deploy", "staging", "--yes", "--config-dir", CONFIG)
+    assert result.exit_code == 0, result.stderr + result.stdout
+    (tmp_path / "config").mkdir()
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    seed = (CONFIG / "staging.yaml").read_text()
+    for name in ("api", "ws"):
+        seed = seed.replace(f"    - name: {name}\n      type: [A, AAAA]\n", f"    - name: {name}\n      type: CNAME\n")
+    (tmp_path / "config" / "staging.yaml").write_text(seed)
+    assert cli("dns", "update", "staging", "--yes", "--config-dir", tmp_path / "config").exit_code == 0
+    names = {"api.staging.candlefish.ai.", "ws.staging.candlefish.ai."}
+    assert {r["Type"] for r in _records(aws, "staging.candlefish.ai") if r["Name"] in names} == {"CNAME"}
+
+    change_batches.clear()
+    result = cli("dns", "update", "staging", "--yes", "--config-dir", CONFIG)
+    assert result.exit_code == 0, result.stderr + result.stdout
+    [batch] = [b for b in change_batches if any(c["ResourceRecordSet"]["Name"] in names for c in b)]
+    moved = {(c["Action"], c["ResourceRecordSet"]["Name"], c["ResourceRecordSet"]["Type"]) for c in batch
+             if c["ResourceRecordSet"]["Name"] in names}
+    assert moved == {(action, name, record_type) for name in names
+                     for action, record_type in (("DELETE", "CNAME"), ("CREATE", "A"), ("CREATE", "AAAA"))}
+    assert {r["Type"] for r in _records(aws, "staging.candlefish.ai") if r["Name"] in names} == {"A", "AAAA"}
