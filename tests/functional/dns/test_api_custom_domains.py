@@ -73,6 +73,10 @@ def test_each_api_region_has_regional_custom_domains_with_a_certificate_of_its_r
             CertificateArn=rest["regionalCertificateArn"])["Certificate"]
         assert certificate["CertificateArn"].split(":")[3] == region
         assert {certificate["DomainName"], *certificate["SubjectAlternativeNames"]} == {f"api.{domain}", f"ws.{domain}"}
+        zone = {(r["Name"], r["Type"]): r.get("ResourceRecords") for r in _records(aws, domain)}
+        for option in certificate["DomainValidationOptions"]:   # validated in the environment's own zone
+            record = option["ResourceRecord"]
+            assert zone[(record["Name"], "CNAME")] == [{"Value": record["Value"]}]
 
         v2 = aws.client("apigatewayv2", region)
         [ws] = _raw(v2, "GetDomainName", DomainName=f"ws.{domain}")["domainNameConfigurations"]
