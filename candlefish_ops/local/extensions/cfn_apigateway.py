@@ -16,8 +16,8 @@ from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 
-from ._apigateway_domains import (EDGE_HOSTED_ZONE, check_certificate, check_unique, regional_domain_name,
-                                  regional_hosted_zone)
+from ._apigateway_domains import (EDGE_HOSTED_ZONE, DomainNameError, check_certificate, check_unique,
+                                  regional_domain_name, regional_hosted_zone)
 from ._cfn import BackendHandle, properties_of, tag_dict, wrap_classmethod
 
 _METHOD_SETTINGS = {"ThrottlingBurstLimit": ("throttlingBurstLimit", int),
@@ -261,6 +261,9 @@ def _create_domain_name(props: dict[str, Any], account_id: str, region_name: str
     name, endpoint = props["DomainName"], _endpoint_configuration(props)
     check_unique(backend.domain_names, name, region_name)
     regional = endpoint["types"] == ["REGIONAL"]
+    if not regional and endpoint["types"] != ["EDGE"]:
+        raise DomainNameError(f"{name}: the emulator models REGIONAL and EDGE domain names (got {endpoint['types']})")
+    # an edge-optimized domain's certificate lives in us-east-1 (CloudFront's), a regional one in its region
     certificate = props.get("RegionalCertificateArn") if regional else props.get("CertificateArn")
     check_certificate(name, certificate, account_id, region_name if regional else "us-east-1")
     domain = backend.create_domain_name(

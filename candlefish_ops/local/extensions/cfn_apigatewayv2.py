@@ -234,7 +234,7 @@ def _domain_configuration(name: str, configuration: dict[str, Any], account_id: 
     """One DomainNameConfiguration as GetDomainName answers it (what API Gateway adds included)."""
     endpoint = configuration.get("EndpointType", "REGIONAL")
     if endpoint != "REGIONAL":
-        raise DomainNameError(f"{name}: API Gateway v2 custom domain names are REGIONAL (got {endpoint})")
+        raise DomainNameError(f"{name}: the emulator models REGIONAL API Gateway v2 domain names only (got {endpoint})")
     check_certificate(name, configuration.get("CertificateArn"), account_id, region_name)
     answer = {"apiGatewayDomainName": regional_domain_name(region_name), "certificateArn": configuration["CertificateArn"],
               "domainNameStatus": "AVAILABLE", "endpointType": endpoint,
