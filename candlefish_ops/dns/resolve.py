@@ -8,6 +8,7 @@ from typing import Mapping
 from candlefish_ops.config.dns import DnsConfig, RecordSpec, RouteSpec
 from candlefish_ops.dns.model import (CLOUDFRONT_ZONE, NEW_HEALTH_CHECK, AliasTarget, HealthCheckSettings,
                                       RecordSet, host, partition_of)
+from candlefish_ops.dns.names import path_problem
 from candlefish_ops.dns.ownership import absolute
 from candlefish_ops.dns.targets import (DISTRIBUTION_ID_OUTPUT, HEALTH_CHECK_HOST_OUTPUTS, HEALTH_CHECK_STAGE_OUTPUTS,
                                         ZONE_OUTPUTS, Target, bind, parse_target)
@@ -84,6 +85,8 @@ def _health_check_endpoint(target: Target, path: str, environment, outputs: Stac
     stage_output = HEALTH_CHECK_STAGE_OUTPUTS.get(target.kind)
     if stage_output:
         path = "/" + output(outputs, environment, target, stage_output).strip("/") + path
+        if path_problem(path):   # the stage made it longer than Route 53 takes (checked before any change)
+            raise ValidationError(f"health check of {target.kind}@{target.region}: {path_problem(path)}")
     return host(name), path
 
 

@@ -1,6 +1,8 @@
 """From config and stack outputs to records and health checks: API targets alias the regional custom domains,
 API health checks probe the region's execute-api host under the stage (pure, no AWS)."""
 
+import copy
+
 import yaml
 
 from candlefish_ops.config import load_environment
@@ -27,8 +29,8 @@ OUTPUTS = {("api", region): {"RestApiDomainName": f"abc{i}.execute-api.{region}.
            for i, (region, zone) in enumerate(REGIONS.items())}
 
 
-def _environment(tmp_path):
-    document = {"project": "candlefish", "domain": "example.com", "region": "us-east-1", "dns": DNS,
+def _environment(tmp_path, dns=DNS):
+    document = {"project": "candlefish", "domain": "example.com", "region": "us-east-1", "dns": dns,
                 "stacks": {"api": {"template": "a.yaml", "regions": list(REGIONS)}}}
     (tmp_path / "staging.yaml").write_text(yaml.safe_dump(document))
     return load_environment(tmp_path, "staging")
@@ -53,3 +55,15 @@ def test_api_health_checks_probe_the_regions_execute_api_host_under_the_stage(tm
     assert (checks["api-eu"].fqdn, checks["api-eu"].path) == ("abc1.execute-api.eu-west-1.amazonaws.com", "/api/health")
     assert (checks["ws-eu"].fqdn, checks["ws-eu"].path) == ("ws1.execute-api.eu-west-1.amazonaws.com", "/")
     assert (checks["legacy"].fqdn, checks["legacy"].path) == ("legacy.example.net", "/health")
+
+
+def test_a_path_too_long_with_the_stage_is_refused_before_any_change(tmp_path):
+    import pytest
+
+    from candlefish_ops.errors import ValidationError
+
+    dns = copy.deepcopy(DNS)
+    dns["health_checks"]["api-eu"]["path"] = "/" + "p" * 253   # 254 characters: valid alone, 258 with /api
+    env = _environment(tmp_path, dns)
+    with pytest.raises(ValidationError, match="health check of api@eu-west-1: path .* is 258 characters"):
+        desired_health_checks(env.dns, env, OUTPUTS)
