@@ -1,6 +1,6 @@
 """Preflight `zone-delegation`: the hosted zone that DNS-validated certificates need is delegated. Pure.
 
-A certificate of edge.yaml / compute.yaml (`AWS::CertificateManager::Certificate`, ValidationMethod DNS) is
+A certificate of api.yaml / compute.yaml / edge.yaml (`AWS::CertificateManager::Certificate`, ValidationMethod DNS) is
 issued only once the public DNS reaches the zone its validation records are written to; a zone nobody
 delegates leaves the stack waiting until it times out (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html).
 """

@@ -48,7 +48,7 @@ def test_first_deploy_stops_before_the_certificate_stacks_until_the_zone_is_dele
     zone_id = zones[0]["Id"].rsplit("/", 1)[-1]
     servers = _name_servers(aws, zone_id)
     error = result.stderr.strip().splitlines()[-1]
-    assert error.startswith("error: stopped before compute (us-east-1): their ACM certificates validate by DNS in "
+    assert error.startswith("error: stopped before api (us-east-1), compute (us-east-1): their ACM certificates validate by DNS in "
                             f"zone {DOMAIN} ({zone_id}), which is not delegated")
     assert f"set the name servers of {DOMAIN} at its registrar" in error
     assert all(server in error for server in servers)
@@ -56,6 +56,7 @@ def test_first_deploy_stops_before_the_certificate_stacks_until_the_zone_is_dele
     dns = aws.client("cloudformation").describe_stacks(StackName="candlefish-staging-dns")["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in dns["Outputs"]}
     assert outputs["NameServers"].split(",") == servers
+    assert _stack(aws, "candlefish-staging-api") is None
     assert _stack(aws, "candlefish-staging-compute") is None
     assert _stack(aws, "candlefish-staging-edge") is None
     assert aws.client("acm").list_certificates()["CertificateSummaryList"] == []
