@@ -70,18 +70,17 @@ def _not_emulated(deploy_plan) -> dict[str, list[str]]:
 
 def status(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
     """Each stack of the environment: region, status, last update, outputs."""
-    from candlefish_ops.aws.cloudformation import CloudFormation
     from candlefish_ops.deploy.render import render_status
+    from candlefish_ops.stack_outputs import StackOutputs
 
     app = app_context(ctx)
     environment = app.environment(env)
     session = app.session_for(environment)
-    clients = {}
+    stacks = StackOutputs(session, environment)
     rows = []
     for key, stack in environment.stacks.items():
         for region in stack.regions:
-            cfn = clients.setdefault(region, CloudFormation(session, region))
-            info = cfn.describe_stack(stack.stack_name)
+            info = stacks.stack(key, region)
             rows.append({"stack": key, "region": region, "stack_name": stack.stack_name,
                          "status": info.status if info else "NOT_DEPLOYED",
                          "last_updated": info.last_updated.isoformat() if info and info.last_updated else None,

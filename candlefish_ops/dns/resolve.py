@@ -9,7 +9,8 @@ from candlefish_ops.config.dns import DnsConfig, RecordSpec, RouteSpec
 from candlefish_ops.dns.model import (CLOUDFRONT_ZONE, NEW_HEALTH_CHECK, AliasTarget, HealthCheckSettings,
                                       RecordSet, host, partition_of)
 from candlefish_ops.dns.ownership import absolute
-from candlefish_ops.dns.targets import ALB_ZONE_OUTPUT, DISTRIBUTION_ID_OUTPUT, Target, bind, parse_target
+from candlefish_ops.dns.targets import Target, bind, parse_target
+from candlefish_ops.stack_outputs import DISTRIBUTION_ID, LOAD_BALANCER_ZONE_ID
 from candlefish_ops.errors import ValidationError
 
 StackOutputs = Mapping[tuple[str, str], Mapping[str, str]]   # (stack key, region) -> outputs
@@ -59,7 +60,7 @@ def distributions(config: DnsConfig, zone: str, environment) -> list[Distributio
 
 def distribution_id(outputs: StackOutputs, environment, distribution: Distribution) -> str:
     target = Target("cloudfront", distribution.stack_key, distribution.region)
-    return output(outputs, environment, target, DISTRIBUTION_ID_OUTPUT)
+    return output(outputs, environment, target, DISTRIBUTION_ID)
 
 
 def desired_health_checks(config: DnsConfig, environment, outputs: StackOutputs) -> tuple[HealthCheckSettings, ...]:
@@ -126,6 +127,6 @@ def _content(record_type: str, route: RouteSpec, config, environment, outputs):
     if target.kind == "cloudfront":
         zone_id = CLOUDFRONT_ZONE[partition_of(environment.region)]
         return AliasTarget(host(name), zone_id, bool(route.evaluate_target_health)), ()
-    zone_id = output(outputs, environment, target, ALB_ZONE_OUTPUT)
+    zone_id = output(outputs, environment, target, LOAD_BALANCER_ZONE_ID)
     evaluate = True if route.evaluate_target_health is None else route.evaluate_target_health
     return AliasTarget(host(name), zone_id, evaluate), ()

@@ -11,17 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from candlefish_ops import stack_outputs as outputs
 from candlefish_ops.dns.names import host_problem
 from candlefish_ops.echo import quoted
 
 KINDS = {
-    "cloudfront": ("edge", "DistributionDomainName"),
-    "alb": ("compute", "LoadBalancerDnsName"),
-    "api": ("api", "RestApiDomainName"),
-    "websocket": ("api", "WebSocketDomainName"),
+    "cloudfront": ("edge", outputs.DISTRIBUTION_DOMAIN_NAME),
+    "alb": ("compute", outputs.LOAD_BALANCER_DNS_NAME),
+    "api": ("api", outputs.REST_API_DOMAIN_NAME),
+    "websocket": ("api", outputs.WEBSOCKET_DOMAIN_NAME),
 }
-ALB_ZONE_OUTPUT = "LoadBalancerHostedZoneId"
-DISTRIBUTION_ID_OUTPUT = "DistributionId"
 _SYMBOLIC = re.compile(r"^(?P<kind>[a-z]+)(:(?P<stack>[a-z][a-z0-9-]*))?(@(?P<region>[a-z0-9-]+))?$")
 _HOST = re.compile(r"^(?=.{1,253}\.?\Z)(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?\Z", re.I)
 
