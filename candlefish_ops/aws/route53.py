@@ -12,7 +12,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from candlefish_ops.aws.base import client, error_code, translate
-from candlefish_ops.dns.model import HealthCheckSettings, HealthCheckState, RecordSet, fqdn, record_from_api
+from candlefish_ops.aws.route53_values import AliasTarget, HealthCheckSettings, HealthCheckState, RecordSet, fqdn
 from candlefish_ops.errors import AwsError, ConflictError
 
 THROTTLE_CODES = {"Throttling", "ThrottlingException", "PriorRequestNotComplete", "RequestLimitExceeded"}
@@ -28,6 +28,23 @@ class Zone:
     name: str                        # FQDN with trailing dot
     private: bool
     record_count: int = 0
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A health check as its checkers see it (any owner): what `report health` judges."""
+
+    id: str
+    target: str          # FQDN or IP, with the resource path
+    kind: str            # HTTPS, HTTP, TCP, CALCULATED, ...
+    observations: int
+    healthy_observations: int
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def healthy(self) -> bool:
+        """Route 53 considers an endpoint healthy when more than 18 % of its checkers report it healthy."""
+        return self.observations > 0 and self.healthy_observations / self.observations > 0.18
 
 
 class InterruptedWait(Exception):
@@ -107,7 +124,7 @@ class Route53:
         """Submit one atomic change batch; returns the change id. A batch Route 53 rejects because the zone
         changed under us raises ConflictError (code InvalidChangeBatch)."""
         batch = {"Comment": comment[:256],
-                 "Changes": [{"Action": action, "ResourceRecordSet": record.to_api()} for action, record in changes]}
+                 "Changes": [{"Action": action, "ResourceRecordSet": record_to_api(record)} for action, record in changes]}
         try:
             answer = self._call(f"changing records of zone {zone_id}", "change_resource_record_sets",
                                 HostedZoneId=zone_id, ChangeBatch=batch)
@@ -144,6 +161,19 @@ class Route53:
     # health checks -------------------------------------------------------------------------------
     def list_health_checks(self, environment: str) -> tuple[HealthCheckState, ...]:
         """The health checks candlefish created for `environment` (found by their tags)."""
+        return tuple(_health_check_state(check, tags) for check, tags in self._health_checks_and_tags()
+                     if tags.get(TAG_MANAGED_BY) == "candlefish" and tags.get(TAG_ENVIRONMENT) == environment
+                     and TAG_NAME in tags)
+
+    def observed_health_checks(self, wanted: Callable[[str, tuple[tuple[str, str], ...]], bool]) -> list[HealthCheck]:
+        """The health checks `wanted(target, tags)` selects (any owner), with their checkers' latest
+        observations (asked only for those)."""
+        chosen = [(check, tuple(tags.items())) for check, tags in self._health_checks_and_tags()
+                  if wanted(_target(check.get("HealthCheckConfig", {})), tuple(tags.items()))]
+        return [self._observed(check, tags) for check, tags in chosen]
+
+    def _health_checks_and_tags(self) -> list[tuple[dict, dict[str, str]]]:
+        """Every health check of the account (all pages) with its tags."""
         checks, request = [], {}
         while True:
             answer = self._call("listing health checks", "list_health_checks", **request)
@@ -152,9 +182,7 @@ class Route53:
                 break
             request["Marker"] = answer["NextMarker"]
         tags = self._tags([c["Id"] for c in checks])
-        return tuple(_health_check_state(c, tags[c["Id"]]) for c in checks
-                     if tags.get(c["Id"], {}).get(TAG_MANAGED_BY) == "candlefish"
-                     and tags[c["Id"]].get(TAG_ENVIRONMENT) == environment and TAG_NAME in tags[c["Id"]])
+        return [(check, tags.get(check["Id"], {})) for check in checks]
 
     def _tags(self, ids: list[str]) -> dict[str, dict[str, str]]:
         result = {}
@@ -162,8 +190,16 @@ class Route53:
             answer = self._call("reading health-check tags", "list_tags_for_resources", ResourceType="healthcheck",
                                 ResourceIds=ids[start:start + _TAG_BATCH])
             for tag_set in answer.get("ResourceTagSets", []):
-                result[tag_set["ResourceId"]] = {t["Key"]: t["Value"] for t in tag_set.get("Tags", [])}
+                result[tag_set["ResourceId"]] = {t["Key"]: t.get("Value", "") for t in tag_set.get("Tags", [])}
         return result
+
+    def _observed(self, check: dict, tags: tuple[tuple[str, str], ...]) -> HealthCheck:
+        config = check.get("HealthCheckConfig", {})
+        answer = self._call(f"reading health check {check['Id']} status", "get_health_check_status",
+                            HealthCheckId=check["Id"])
+        observations = answer.get("HealthCheckObservations", [])
+        healthy = sum(1 for o in observations if o.get("StatusReport", {}).get("Status", "").startswith("Success"))
+        return HealthCheck(check["Id"], _target(config), config.get("Type", ""), len(observations), healthy, tags)
 
     def create_health_check(self, settings: HealthCheckSettings, environment: str, project: str) -> str:
         """Create (idempotent on AWS for the same caller reference and settings) and tag; returns the id."""
@@ -221,6 +257,40 @@ class Route53:
         return answer.get("Status", {}).get("ServeSignature", "unknown")
 
 
+def record_to_api(record: RecordSet) -> dict:
+    """The record set as Route 53's ResourceRecordSet."""
+    wire: dict = {"Name": record.name, "Type": record.type}
+    if record.set_id is not None:
+        wire["SetIdentifier"] = record.set_id
+    optional = {"Weight": record.weight, "Failover": record.failover, "Region": record.region,
+                "HealthCheckId": record.health_check_id}
+    wire.update({k: v for k, v in optional.items() if v is not None})
+    geo = {"ContinentCode": record.continent, "CountryCode": record.country,
+           "SubdivisionCode": record.subdivision}
+    if record.continent or record.country:
+        wire["GeoLocation"] = {k: v for k, v in geo.items() if v}
+    if record.alias:
+        wire["AliasTarget"] = {"HostedZoneId": record.alias.hosted_zone_id, "DNSName": record.alias.dns_name,
+                                 "EvaluateTargetHealth": record.alias.evaluate_target_health}
+    else:
+        wire["TTL"] = record.ttl
+        wire["ResourceRecords"] = [{"Value": v} for v in record.values]
+    return wire
+
+
+def record_from_api(data: dict) -> RecordSet:
+    geo = data.get("GeoLocation") or {}
+    alias = data.get("AliasTarget")
+    return RecordSet(
+        name=fqdn(data["Name"].replace("\\052", "*")), type=data["Type"], set_id=data.get("SetIdentifier"),
+        ttl=data.get("TTL"), values=tuple(r["Value"] for r in data.get("ResourceRecords", [])),
+        alias=AliasTarget(alias["DNSName"], alias["HostedZoneId"], bool(alias.get("EvaluateTargetHealth")))
+        if alias else None,
+        health_check_id=data.get("HealthCheckId"), weight=data.get("Weight"), failover=data.get("Failover"),
+        continent=geo.get("ContinentCode"), country=geo.get("CountryCode"),
+        subdivision=geo.get("SubdivisionCode"), region=data.get("Region"))
+
+
 def _zone(data: dict) -> Zone:
     return Zone(data["Id"].rsplit("/", 1)[-1], fqdn(data["Name"]), bool(data.get("Config", {}).get("PrivateZone")),
                 int(data.get("ResourceRecordSetCount", 0)))
@@ -244,3 +314,7 @@ def _health_check_state(data: dict, tags: dict[str, str]) -> HealthCheckState:
         search_string=config.get("SearchString"))
     return HealthCheckState(data["Id"], tags[TAG_ENVIRONMENT], settings, int(data.get("HealthCheckVersion", 1)))
 
+
+def _target(config: dict) -> str:
+    """What a health check probes: FQDN or IP, then the resource path."""
+    return (config.get("FullyQualifiedDomainName") or config.get("IPAddress") or "") + (config.get("ResourcePath") or "")
