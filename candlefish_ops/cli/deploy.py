@@ -31,7 +31,7 @@ def deploy(
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.planner import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
-    from candlefish_ops.deploy.service import check_account, refuse_failed_preflight, run_deploy
+    from candlefish_ops.deploy.service import refuse_failed_preflight, run_deploy
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
 
@@ -41,9 +41,7 @@ def deploy(
     allowed = parse_allowed(allow_replacement)
     environment = app.environment(env)
     deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
-    session = app.session(environment.region)
-    if not app.local:
-        check_account(session, environment)
+    session = app.checked_session(environment)
     preflight = run_preflight(session, environment, deploy_plan.targets)
     if not app.json and preflight.checks:
         render_preflight(preflight)

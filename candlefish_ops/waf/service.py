@@ -40,7 +40,8 @@ from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
 from candlefish_ops.config.waf import SET_KINDS, VERSIONS
-from candlefish_ops.errors import CandlefishError, CredentialsError, ValidationError
+from candlefish_ops.errors import CandlefishError, ValidationError
+from candlefish_ops.gate import Gate
 from candlefish_ops.stack_outputs import IP_SET_ARNS, WAF_LEDGER_TABLE, StackOutputs
 from candlefish_ops.waf import plan as planner
 from candlefish_ops.waf.addresses import NetworkIndex, Request, parse_batch, version_of
@@ -89,7 +90,7 @@ class WafManager:
     """`candlefish waf` for one environment: plans against live state, executes with the protocol above."""
 
     def __init__(self, session, environment, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, gate: Gate | None = None) -> None:
         from candlefish_ops.aws.wafv2 import WafV2
 
         self.environment = environment
@@ -102,6 +103,7 @@ class WafManager:
         self._refs = None
         self._table = None
         self._caller = None
+        self._gate = gate or Gate()
 
     # ---- reading -------------------------------------------------------------------------------------------
 
@@ -109,14 +111,7 @@ class WafManager:
         """The caller's ARN (the ledger's "who"); refuses another account than the config's `account_id`
         before anything is read or repaired."""
         if self._caller is None:
-            from candlefish_ops.aws.session import caller_identity
-
-            identity = caller_identity(self._session)
-            expected = self.environment.account_id
-            if expected and identity["account"] != expected:
-                raise CredentialsError(f"these credentials are for account {identity['account']}, but "
-                                       f"{self.environment.name} lives in {expected}: switch AWS_PROFILE")
-            self._caller = identity["arn"]
+            self._caller = self._gate.identity(self._session, self.environment)["arn"]
         return self._caller
 
     def _security_outputs(self) -> dict[str, str]:
