@@ -12,10 +12,13 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from candlefish_ops.aws.base import client, error_code, translate
+from candlefish_ops.aws.retry import Backoff, poll, retry
 from candlefish_ops.aws.route53_values import AliasTarget, HealthCheckSettings, HealthCheckState, RecordSet, fqdn
 from candlefish_ops.errors import AwsError, ConflictError
 
 THROTTLE_CODES = {"Throttling", "ThrottlingException", "PriorRequestNotComplete", "RequestLimitExceeded"}
+THROTTLE_BACKOFF = Backoff(first=0.5, factor=2, cap=10.0)
+INSYNC_POLL = Backoff(first=1.0, factor=2, cap=10.0)
 TAG_MANAGED_BY = "ManagedBy"
 TAG_ENVIRONMENT = "Environment"
 TAG_NAME = "candlefish:health-check"
@@ -65,19 +68,13 @@ class Route53:
         self._throttle_retries = throttle_retries
 
     def _call(self, action: str, operation: str, **request):
-        """One API call; throttling (about 5 requests/s per account) backs off and retries."""
-        delay = 0.5
-        for attempt in range(self._throttle_retries + 1):
-            try:
-                return getattr(self._client, operation)(**request)
-            except ClientError as error:
-                if error_code(error) not in THROTTLE_CODES or attempt == self._throttle_retries:
-                    raise translate(error, action) from error
-            except BotoCoreError as error:
-                raise translate(error, action) from error
-            self._sleep(delay)
-            delay = min(delay * 2, 10.0)
-        raise AssertionError("unreachable")
+        """One API call; throttling (about 5 requests/s per account) backs off and retries, on top of
+        botocore's own attempts (a burst of dns commands outlasts those)."""
+        try:
+            return retry(lambda: getattr(self._client, operation)(**request), retryable=_throttled,
+                         attempts=self._throttle_retries + 1, backoff=THROTTLE_BACKOFF, sleep=self._sleep)
+        except (ClientError, BotoCoreError) as error:
+            raise translate(error, action) from error
 
     # zones ---------------------------------------------------------------------------------------
     def find_zones(self, name: str) -> list[Zone]:
@@ -141,22 +138,16 @@ class Route53:
     def wait_insync(self, change_id: str, timeout: float, progress: Callable[[str, float], None] | None = None,
                     clock: Callable[[], float] = time.monotonic) -> float:
         """Poll get_change until INSYNC; returns the seconds waited. Ctrl-C raises InterruptedWait."""
-        start, delay = clock(), 1.0
+        start = clock()
         try:
-            while True:
-                status = self.change_status(change_id)
-                waited = clock() - start
-                if progress:
-                    progress(status, waited)
-                if status == "INSYNC":
-                    return waited
-                if waited >= timeout:
-                    raise AwsError(f"change {change_id} is still {status} after {timeout:.0f}s; it is atomic and "
-                                   f"will complete: check with `aws route53 get-change --id {change_id}`")
-                self._sleep(min(delay, max(0.0, timeout - waited)))
-                delay = min(delay * 2, 10.0)
+            poll(lambda: self.change_status(change_id), lambda status: status == "INSYNC", timeout=timeout,
+                 backoff=INSYNC_POLL, sleep=self._sleep, clock=clock, seen=progress,
+                 expired=lambda status, _waited: AwsError(
+                     f"change {change_id} is still {status} after {timeout:.0f}s; it is atomic and will complete: "
+                     f"check with `aws route53 get-change --id {change_id}`"))
         except KeyboardInterrupt:
             raise InterruptedWait(change_id) from None
+        return clock() - start
 
     # health checks -------------------------------------------------------------------------------
     def list_health_checks(self, environment: str) -> tuple[HealthCheckState, ...]:
@@ -289,6 +280,10 @@ def record_from_api(data: dict) -> RecordSet:
         health_check_id=data.get("HealthCheckId"), weight=data.get("Weight"), failover=data.get("Failover"),
         continent=geo.get("ContinentCode"), country=geo.get("CountryCode"),
         subdivision=geo.get("SubdivisionCode"), region=data.get("Region"))
+
+
+def _throttled(error: Exception) -> bool:
+    return isinstance(error, ClientError) and error_code(error) in THROTTLE_CODES
 
 
 def _zone(data: dict) -> Zone:
