@@ -22,9 +22,14 @@ LOAD_BALANCER_DNS_NAME = "LoadBalancerDnsName"
 LOAD_BALANCER_ZONE_ID = "LoadBalancerHostedZoneId"
 # templates/api.yaml
 REST_API_ID = "RestApiId"
-REST_API_DOMAIN_NAME = "RestApiDomainName"
+REST_API_DOMAIN_NAME = "RestApiDomainName"            # the execute-api host
+REST_API_STAGE_NAME = "RestApiStageName"
+REST_API_REGIONAL_DOMAIN_NAME = "RestApiRegionalDomainName"  # the regional custom domain api.DOMAIN
+REST_API_REGIONAL_ZONE_ID = "RestApiRegionalHostedZoneId"
 WEBSOCKET_API_ID = "WebSocketApiId"
 WEBSOCKET_DOMAIN_NAME = "WebSocketDomainName"
+WEBSOCKET_REGIONAL_DOMAIN_NAME = "WebSocketRegionalDomainName"  # the regional custom domain ws.DOMAIN
+WEBSOCKET_REGIONAL_ZONE_ID = "WebSocketRegionalHostedZoneId"
 # templates/dns.yaml
 HOSTED_ZONE_ID = "HostedZoneId"
 # templates/security.yaml
@@ -41,7 +46,9 @@ STATIC_ASSETS_BUCKET = "StaticAssetsBucketName"
 CONTRACT: dict[str, tuple[str, ...]] = {
     "edge.yaml": (DISTRIBUTION_ID, DISTRIBUTION_DOMAIN_NAME),
     "compute.yaml": (LOAD_BALANCER_DNS_NAME, LOAD_BALANCER_ZONE_ID),
-    "api.yaml": (REST_API_ID, REST_API_DOMAIN_NAME, WEBSOCKET_API_ID, WEBSOCKET_DOMAIN_NAME),
+    "api.yaml": (REST_API_ID, REST_API_DOMAIN_NAME, REST_API_STAGE_NAME, REST_API_REGIONAL_DOMAIN_NAME,
+                 REST_API_REGIONAL_ZONE_ID, WEBSOCKET_API_ID, WEBSOCKET_DOMAIN_NAME, WEBSOCKET_REGIONAL_DOMAIN_NAME,
+                 WEBSOCKET_REGIONAL_ZONE_ID),
     "dns.yaml": (HOSTED_ZONE_ID,),
     "security.yaml": (WEB_ACL_NAME, WEB_ACL_ARN, *IP_SET_ARNS.values(), WAF_LEDGER_TABLE),
     "storage.yaml": (STATIC_ASSETS_BUCKET,),
