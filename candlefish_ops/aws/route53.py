@@ -121,7 +121,8 @@ class Route53:
         """Submit one atomic change batch; returns the change id. A batch Route 53 rejects because the zone
         changed under us raises ConflictError (code InvalidChangeBatch)."""
         batch = {"Comment": comment[:256],
-                 "Changes": [{"Action": action, "ResourceRecordSet": record_to_api(record)} for action, record in changes]}
+                 "Changes": [{"Action": action, "ResourceRecordSet": record_to_api(record)}
+                             for action, record in changes]}
         try:
             answer = self._call(f"changing records of zone {zone_id}", "change_resource_record_sets",
                                 HostedZoneId=zone_id, ChangeBatch=batch)

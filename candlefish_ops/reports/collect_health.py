@@ -124,7 +124,8 @@ def discover(stacks: list[StackState], reads) -> Resources:
             continue
         outputs = state.info.outputs
         found.distribution_id = found.distribution_id or outputs.get(names.DISTRIBUTION_ID)
-        found.web_acl_name = found.web_acl_name or outputs.get(names.WEB_ACL_NAME) or _acl_name(outputs.get(names.WEB_ACL_ARN))
+        found.web_acl_name = (found.web_acl_name or outputs.get(names.WEB_ACL_NAME)
+                              or _acl_name(outputs.get(names.WEB_ACL_ARN)))
         if outputs.get(names.REST_API_ID):
             found.rest_apis.append((state.region, outputs[names.REST_API_ID]))
         if outputs.get(names.WEBSOCKET_API_ID):
