@@ -140,7 +140,9 @@ def zone_id(environment, outputs_of: Callable[[str, str], Mapping[str, str] | No
     stack = dns_stack(environment)
     if given or stack is None:
         return given
-    return (outputs_of(stack.key, stack.regions[0]) or {}).get("HostedZoneId")
+    from candlefish_ops.stack_outputs import HOSTED_ZONE_ID
+
+    return (outputs_of(stack.key, stack.regions[0]) or {}).get(HOSTED_ZONE_ID)
 
 
 def needs_validated_certificates(target) -> bool:

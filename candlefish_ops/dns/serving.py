@@ -16,8 +16,8 @@ from candlefish_ops.dns.model import host
 from candlefish_ops.dns.ownership import absolute
 from candlefish_ops.dns.targets import Target, bind, parse_target
 
-IP_ADDRESS_TYPE_OUTPUT = "LoadBalancerIpAddressType"
-CERTIFICATE_NAMES_OUTPUT = "LoadBalancerCertificateNames"
+from candlefish_ops.stack_outputs import LOAD_BALANCER_CERTIFICATE_NAMES as CERTIFICATE_NAMES_OUTPUT
+from candlefish_ops.stack_outputs import LOAD_BALANCER_IP_ADDRESS_TYPE as IP_ADDRESS_TYPE_OUTPUT
 
 
 def covered(name: str, certificate_names) -> bool:

@@ -7,6 +7,7 @@ from typing import Sequence
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy.planner import StackTarget, reference_region
 from candlefish_ops.preflight import WARN, Check, PreflightReport
+from candlefish_ops.stack_outputs import StackOutputs
 
 
 def run_preflight(session, environment: Environment, targets: Sequence[StackTarget],
@@ -14,7 +15,7 @@ def run_preflight(session, environment: Environment, targets: Sequence[StackTarg
     """Every check that applies to `targets` (the stacks a deploy would touch). `resolver`: the public DNS
     (`candlefish_ops.dns.delegation`) for the zone-delegation check, which is skipped without one."""
     checks: list[Check] = []
-    outputs: dict[tuple[str, str], dict[str, str] | None] = {}
+    outputs = StackOutputs(session, environment)
     for target in targets:
         checks.extend(_waf_capacity(session, environment, target, outputs))
         checks.extend(_account_checks(session, environment, target, outputs))
@@ -35,7 +36,7 @@ def _zone_delegation(session, environment: Environment, targets: Sequence[StackT
     if dns_stack is None or not (certificate_stacks or any(t.key == dns_stack.key for t in targets)):
         return []
     domain = _dns_domain(environment, dns_stack)
-    zone_id = delegation.zone_id(environment, lambda key, region: _outputs(session, environment, key, region, outputs))
+    zone_id = delegation.zone_id(environment, outputs.of)
     if zone_id is None:
         return [zone_not_created(domain, certificate_stacks)]
     try:
@@ -54,15 +55,6 @@ def _dns_domain(environment: Environment, dns_stack) -> str:
     if value is not None and not value.refs:
         return value.text.strip().rstrip(".")
     return (environment.dns.zone or environment.domain or "").rstrip(".")
-
-
-def _outputs(session, environment: Environment, key: str, region: str, outputs) -> dict[str, str] | None:
-    from candlefish_ops.aws.cloudformation import CloudFormation
-
-    if (key, region) not in outputs:
-        stack = CloudFormation(session, region).describe_stack(environment.stacks[key].stack_name)
-        outputs[(key, region)] = dict(stack.outputs) if stack is not None else None
-    return outputs[(key, region)]
 
 
 def _account_checks(session, environment: Environment, target: StackTarget, outputs) -> list[Check]:
@@ -145,8 +137,6 @@ def _waf_capacity(session, environment: Environment, target: StackTarget, output
 def _parameters(session, environment: Environment, target: StackTarget, outputs) -> tuple[dict[str, str], list[str]]:
     """The target's parameters as far as they are known now: literal ones, and references to outputs of
     stacks already deployed. The others are left out (and named)."""
-    from candlefish_ops.aws.cloudformation import CloudFormation
-
     values, waiting = {}, []
     for name, value in target.parameters.items():
         missing = []
@@ -154,10 +144,7 @@ def _parameters(session, environment: Environment, target: StackTarget, outputs)
         def lookup(ref):
             source = environment.stacks[ref.stack]
             region = reference_region(ref, target.region, source.regions)
-            if (ref.stack, region) not in outputs:
-                stack = CloudFormation(session, region).describe_stack(source.stack_name)
-                outputs[(ref.stack, region)] = dict(stack.outputs) if stack is not None else None
-            found = (outputs[(ref.stack, region)] or {}).get(ref.output)
+            found = (outputs.of(ref.stack, region) or {}).get(ref.output)
             if found is None:
                 missing.append(str(ref))
                 return ""
