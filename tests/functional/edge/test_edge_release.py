@@ -37,6 +37,10 @@ def test_first_deploy_publishes_the_real_handlers_and_a_redeploy_publishes_nothi
         assert {"handler.py", "edge_common.py", "edge_config.json"} <= set(names)
         assert any(n.startswith("__pycache__/handler.cpython-312") for n in names)  # bytecode shipped
     assert associations[("*", "viewer-request")].endswith(":1")
+    cloudfront = edge_world.aws.client("cloudfront")
+    distribution = cloudfront.list_distributions()["DistributionList"]["Items"][0]["Id"]
+    metrics = cloudfront.get_monitoring_subscription(DistributionId=distribution)["MonitoringSubscription"]
+    assert metrics == {"RealtimeMetricsSubscriptionConfig": {"RealtimeMetricsSubscriptionStatus": "Enabled"}}
     assert associations[("/images/*", "origin-request")] == associations[("*", "origin-request")]
     assert ("/images/*", "viewer-response") not in associations
 
