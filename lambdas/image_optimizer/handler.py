@@ -26,6 +26,7 @@ created lazily per region; tests inject their own with ``set_s3_client_factory``
 """
 
 import base64
+import contextlib
 import io
 import os
 import re
@@ -250,16 +251,13 @@ def decode(image, fast=None):
             image.load()
 
 
-class _corrupt_data_refused:
+@contextlib.contextmanager
+def _corrupt_data_refused():
     """Turns Pillow's decoding errors into ImageRejected 415."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, traceback):
-        if kind is not None and issubclass(kind, (OSError, ValueError, SyntaxError, EOFError)):
-            raise ImageRejected(415, f"corrupt image data ({kind.__name__})") from None
-        return False
+    try:
+        yield
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageRejected(415, f"corrupt image data ({type(exc).__name__})") from None
 
 
 def resize(image, size, fast=None):

@@ -3,7 +3,6 @@
 import base64
 import io
 import struct
-import sys
 import zlib
 
 import pytest
