@@ -21,6 +21,7 @@ from candlefish_ops.aws.cloudformation import ChangeSetResult, CloudFormation, R
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy.planner import DeployPlan, StackTarget, reference_region
 from candlefish_ops.errors import Aborted, CandlefishError, CredentialsError
+from candlefish_ops.stack_outputs import StackOutputs
 
 SUCCESS_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
 UPDATABLE_STATES = SUCCESS_STATES | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
@@ -144,8 +145,7 @@ class DeployExecutor:
         self._cancel = threading.Event()
         self._clients: dict[str, CloudFormation] = {}
         self._clients_lock = threading.Lock()
-        self._outputs: dict[tuple[str, str], dict[str, str]] = {}
-        self._outputs_lock = threading.Lock()
+        self._outputs = StackOutputs(session, environment, cloudformation=self._cfn, usable=UPDATABLE_STATES)
         self._recreated: set[str] = set()
         self._approved_all = False
         self._unexecuted: dict[str, tuple[StackTarget, str]] = {}
@@ -316,7 +316,7 @@ class DeployExecutor:
             cfn.delete_change_set(change_set.change_set_id)
         result.action, result.result = "none", "unchanged"
         result.outputs = dict(stack.outputs) if stack else {}
-        self._remember_outputs(target, result.outputs)
+        self._outputs.remember(target.key, target.region, result.outputs)
         self._protect(cfn, target, stack)
         self._record_release(target, result, executed=False)
         self._hooks.state(target, "UNCHANGED")
@@ -372,7 +372,7 @@ class DeployExecutor:
         if stack is not None and stack.status in SUCCESS_STATES:
             result.result = "created" if item.change_set_type == "CREATE" else "updated"
             result.outputs = dict(stack.outputs)
-            self._remember_outputs(target, result.outputs)
+            self._outputs.remember(target.key, target.region, result.outputs)
             self._protect(cfn, target, stack)
             self._guard(cfn, target)
             self._record_release(target, result, executed=True)
@@ -515,7 +515,7 @@ class DeployExecutor:
             raise StackFailure("this stack carries Lambda@Edge functions and no edge release step was given")
         self._hooks.state(target, "PACKAGING", "Lambda@Edge functions")
         parameters, result.release = self._release.parameters(
-            target, stack.parameters if stack else {}, resolved, self._outputs_for, upload=execute)
+            target, stack.parameters if stack else {}, resolved, self._outputs.of, upload=execute)
         changed = [c.name for c in result.release if c.status != "unchanged"]
         self._hooks.state(target, "PACKAGED", f"changed: {', '.join(changed)}" if changed else "no function changed")
         return parameters
@@ -528,9 +528,6 @@ class DeployExecutor:
         except CandlefishError as error:
             result.message = f"deployed, but the edge release was not recorded ({error}); rerun the deploy to record it"
 
-    def _outputs_for(self, key: str, region: str) -> dict[str, str] | None:
-        return self._outputs_of(self._environment.stacks[key].stack_name, key, region)
-
     def _resolve(self, target: StackTarget, execute: bool) -> dict[str, str]:
         return {name: value.resolve(lambda ref: self._output_value(target, ref, execute))
                 for name, value in target.parameters.items()}
@@ -538,7 +535,7 @@ class DeployExecutor:
     def _output_value(self, target: StackTarget, ref, execute: bool) -> str:
         source = self._environment.stacks[ref.stack]
         region = reference_region(ref, target.region, source.regions)
-        outputs = self._outputs_of(source.stack_name, ref.stack, region)
+        outputs = self._outputs.of(ref.stack, region)
         if outputs is None:
             if not execute:
                 raise _Unresolved(f"parameters wait for {ref} (stack {ref.stack} not deployed yet)")
@@ -547,23 +544,6 @@ class DeployExecutor:
         if ref.output not in outputs:
             raise StackFailure(f"{ref}: stack {source.stack_name} ({region}) has no output {ref.output!r}")
         return outputs[ref.output]
-
-    def _outputs_of(self, stack_name: str, key: str, region: str) -> dict[str, str] | None:
-        with self._outputs_lock:
-            if (key, region) in self._outputs:
-                return self._outputs[(key, region)]
-        stack = self._cfn(region).describe_stack(stack_name)
-        if stack is None or stack.status not in UPDATABLE_STATES:
-            return None
-        self._remember_outputs_for(key, region, dict(stack.outputs))
-        return stack.outputs
-
-    def _remember_outputs(self, target: StackTarget, outputs: dict[str, str]) -> None:
-        self._remember_outputs_for(target.key, target.region, outputs)
-
-    def _remember_outputs_for(self, key: str, region: str, outputs: dict[str, str]) -> None:
-        with self._outputs_lock:
-            self._outputs[(key, region)] = outputs
 
     # -- plumbing ------------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Deterministic Lambda@Edge packages: same sources, config and wheels -> same bytes -> same CodeSha256.
 
 A package is flat (lambdas/README.md, "Packaging contract"): handler.py, the function's further
-modules (``EdgeFunction.modules``), edge_common.py, the environment's edge_config.json, the locked wheels' contents, and __pycache__ compiled by the runtime's
-Python with unchecked-hash pycs (no timestamps) and /var/task as the source directory (no build path).
+modules (``EdgeFunction.modules``), edge_common.py, the environment's edge_config.json, the locked
+wheels' contents, and __pycache__ compiled by the runtime's Python with unchecked-hash pycs (no
+timestamps) and /var/task as the source directory (no build path).
 Zip entries are sorted, dated 1980-01-01, mode 0644, deflated at level 6 (zlib's default: a quarter of
 level 9's time on Pillow for 0.4 % more bytes). Before it is accepted, the
 handler must import in a clean interpreter of the runtime's version (isolated, no site-packages: only
