@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from candlefish_ops.config import dependency_batches, load_environment
-from candlefish_ops.deploy.planner import plan_deploy
+from candlefish_ops.deploy.plan import plan_deploy
 from candlefish_ops.deploy.templates import load_template
 from candlefish_ops.errors import ConfigError, ValidationError
 
@@ -131,7 +131,7 @@ def test_stack_tags_cannot_override_ours(tmp_path):
 
 
 def test_with_dependencies_is_transitive(tmp_path):
-    from candlefish_ops.deploy.planner import with_dependencies
+    from candlefish_ops.deploy.plan import with_dependencies
 
     env = load_environment(write_env(tmp_path, GOOD), "staging")
     assert sorted(with_dependencies(env, ["c"])) == ["a", "b", "c"]
