@@ -126,6 +126,29 @@ def candlefish_first_deploy(environment) -> None:
     assert {r.result for r in report.results} == {"created"}, [r.to_dict() for r in report.results if not r.ok]
 
 
+def candlefish_parts(environment) -> tuple[float, float]:
+    """In-process, warm: the preflight checks and the deploy engine of a no-op redeploy, each timed
+    (what the `candlefish deploy` process spends beyond start-up and config loading)."""
+    import boto3
+
+    from candlefish_ops.deploy.executor import SilentHooks
+    from candlefish_ops.deploy.plan import plan_deploy
+    from candlefish_ops.deploy.service import run_deploy
+    from candlefish_ops.preflight.service import run_preflight
+
+    plan = plan_deploy(environment)
+    session = boto3.Session(region_name=environment.region)
+    started = time.perf_counter()
+    run_preflight(session, environment, plan.targets)
+    preflight = time.perf_counter() - started
+    session = boto3.Session(region_name=environment.region)
+    started = time.perf_counter()
+    report = run_deploy(session, environment, plan, SilentHooks(), assume_yes=True, parallel=4, recreate_failed=False)
+    engine = time.perf_counter() - started
+    assert {r.result for r in report.results} == {"unchanged"}, [r.to_dict() for r in report.results]
+    return preflight, engine
+
+
 def candlefish_noop(env_name: str, config_dir: Path) -> float:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "candlefish_ops", "deploy", env_name, "--yes",
@@ -193,7 +216,7 @@ def main() -> None:
     counter.install()
     config_dir = Path(args.config_dir)
     environment = load_environment(config_dir, args.env)
-    times: dict[str, list[float]] = {"candlefish": [], "sceptre": []}
+    times: dict[str, list[float]] = {"candlefish": [], "sceptre": [], "preflight": [], "engine": []}
     calls: dict[str, Counter] = {"candlefish": Counter(), "sceptre": Counter()}
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(scratch) / "sceptre"
@@ -212,6 +235,10 @@ def main() -> None:
                                else sceptre_noop(project, args.env))
                     times[tool].append(seconds)
                     calls[tool] += counter.take()
+                preflight, engine = candlefish_parts(environment)
+                times["preflight"].append(preflight)
+                times["engine"].append(engine)
+                counter.take()
             emulator.stop()
     report(args, stacks, times, calls)
 
@@ -229,6 +256,13 @@ def report(args, stacks: int, times: dict[str, list[float]], calls: dict[str, Co
         ops = ", ".join(f"{op} {n / redeploys / stacks:.2g}" for op, n in sorted(calls[tool].items()))
         print(f"| `{command}` | {statistics.median(values):.2f} s | {min(values):.2f} s | {max(values):.2f} s | "
               f"{statistics.median(values) / reference:.2f} | {per_stack:.2g} ({ops}) |")
+    print("\nInside the candlefish process (in-process, warm, same rounds):\n")
+    print("| part | median | min | max | x sceptre |\n|---|---|---|---|---|")
+    for part, label in (("preflight", "preflight checks (`run_preflight`)"),
+                        ("engine", "deploy engine (`run_deploy`: no-op check of every stack)")):
+        values = times[part]
+        print(f"| {label} | {statistics.median(values):.2f} s | {min(values):.2f} s | {max(values):.2f} s | "
+              f"{statistics.median(values) / reference:.2f} |")
 
 
 if __name__ == "__main__":
