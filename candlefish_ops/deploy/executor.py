@@ -307,7 +307,7 @@ class DeployExecutor:
             if change_set is not None:
                 self._forget(change_set.change_set_id)
                 cfn.delete_change_set(change_set.change_set_id)
-            return self._unchanged(cfn, target, result, stack, self._follow_ups(cfn, target, stack), execute)
+            return self._unchanged(cfn, target, result, stack, self._follow_ups(cfn, target, stack, parameters), execute)
         if decision.next is state.Next.FAIL:
             self._discard_ids(cfn, target, change_set.change_set_id, kind)
             raise StackFailure(decision.message)
@@ -343,16 +343,14 @@ class DeployExecutor:
             else:
                 return comparison
 
-    def _follow_ups(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo | None) -> frozenset[FollowUp]:
+    def _follow_ups(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo | None,
+                    parameters: dict[str, str]) -> frozenset[FollowUp]:
         """An unchanged stack found through an empty change set: read the policy only where one is set."""
         if stack is None:
             return frozenset()
-        policy = self._wanted_policy()
-        deployed = self._deployed(stack)
-        if policy is not None:
+        deployed, wanted = self._deployed(stack), self._wanted(target, parameters)
+        if wanted.stack_policy is not None:
             deployed = replace(deployed, stack_policy=cfn.stack_policy(target.stack_name))
-        wanted = state.Wanted(template_body="", parameters={}, tags={}, capabilities=frozenset(),
-                              termination_protection=target.termination_protection, stack_policy=policy)
         return state.follow_ups(deployed, wanted)
 
     def _wanted_policy(self, exempt=()) -> str | None:
