@@ -11,11 +11,13 @@ import boto3
 from botocore.exceptions import ClientError
 
 from candlefish_ops.aws.base import aws_errors, client, error_code
+from candlefish_ops.aws.retry import Backoff, poll
 
 from candlefish_ops.errors import AwsError
 
 NO_CHANGES_MARKERS = ("didn't contain changes", "No updates are to be performed")
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")  # acknowledged on every change set
+CHANGE_SET_POLL = Backoff(first=0.2, factor=2, cap=5)
 
 
 @dataclass(frozen=True)
@@ -106,17 +108,13 @@ class CloudFormation:
                 raise
 
     def wait_for_change_set(self, change_set_id: str, timeout: float = 600) -> ChangeSetResult:
-        """Poll until the change set is computed (CREATE_COMPLETE) or FAILED."""
-        deadline = time.monotonic() + timeout
-        delay = 0.2
-        while True:
-            result = self.describe_change_set(change_set_id)
-            if result.status in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE"):
-                return result
-            if time.monotonic() > deadline:
-                raise AwsError(f"change set {change_set_id} still {result.status} after {timeout:.0f}s")
-            self._sleep(delay)
-            delay = min(delay * 2, 5)
+        """Poll until the change set is computed (CREATE_COMPLETE) or FAILED. (botocore's
+        `change_set_create_complete` waiter fails on FAILED, which here is an answer: "no changes".)"""
+        return poll(lambda: self.describe_change_set(change_set_id),
+                    lambda result: result.status in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE"),
+                    timeout=timeout, backoff=CHANGE_SET_POLL, sleep=self._sleep,
+                    expired=lambda result, _waited: AwsError(
+                        f"change set {change_set_id} still {result.status} after {timeout:.0f}s"))
 
     def describe_change_set(self, change_set_id: str) -> ChangeSetResult:
         changes: list[ResourceChange] = []

@@ -31,7 +31,7 @@ def deploy(
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
-    from candlefish_ops.deploy.service import check_account, refuse_failed_preflight, run_deploy
+    from candlefish_ops.deploy.service import refuse_failed_preflight, run_deploy
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
 
@@ -41,9 +41,7 @@ def deploy(
     allowed = parse_allowed(allow_replacement)
     environment = app.environment(env)
     deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
-    session = app.session(environment.region)
-    if not app.local:
-        check_account(session, environment)
+    session = app.checked_session(environment)
     preflight = run_preflight(session, environment, deploy_plan.targets)
     if not app.json and preflight.checks:
         render_preflight(preflight)
@@ -70,18 +68,17 @@ def _not_emulated(deploy_plan) -> dict[str, list[str]]:
 
 def status(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
     """Each stack of the environment: region, status, last update, outputs."""
-    from candlefish_ops.aws.cloudformation import CloudFormation
     from candlefish_ops.deploy.render import render_status
+    from candlefish_ops.stack_outputs import StackOutputs
 
     app = app_context(ctx)
     environment = app.environment(env)
     session = app.session_for(environment)
-    clients = {}
+    stacks = StackOutputs(session, environment)
     rows = []
     for key, stack in environment.stacks.items():
         for region in stack.regions:
-            cfn = clients.setdefault(region, CloudFormation(session, region))
-            info = cfn.describe_stack(stack.stack_name)
+            info = stacks.stack(key, region)
             rows.append({"stack": key, "region": region, "stack_name": stack.stack_name,
                          "status": info.status if info else "NOT_DEPLOYED",
                          "last_updated": info.last_updated.isoformat() if info and info.last_updated else None,

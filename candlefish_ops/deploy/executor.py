@@ -24,6 +24,7 @@ from candlefish_ops.deploy import state
 from candlefish_ops.deploy.plan import DeployPlan, StackTarget, reference_region
 from candlefish_ops.deploy.state import Action, FollowUp, Result, Step, Verdict
 from candlefish_ops.errors import Aborted, CandlefishError, CredentialsError
+from candlefish_ops.stack_outputs import StackOutputs
 
 
 class Interrupted(CandlefishError):
@@ -144,8 +145,7 @@ class DeployExecutor:
         self._cancel = threading.Event()
         self._clients: dict[str, CloudFormation] = {}
         self._clients_lock = threading.Lock()
-        self._outputs: dict[tuple[str, str], dict[str, str]] = {}
-        self._outputs_lock = threading.Lock()
+        self._outputs = StackOutputs(session, environment, cloudformation=self._cfn, usable=state.UPDATABLE_STATUSES)
         self._recreated: set[str] = set()
         self._approved_all = False
         self._unexecuted: dict[str, tuple[StackTarget, str]] = {}
@@ -365,7 +365,7 @@ class DeployExecutor:
                    follow_ups: frozenset[FollowUp], execute: bool) -> Prepared:
         result.action, result.result = Action.NONE, Result.UNCHANGED
         result.outputs = dict(stack.outputs) if stack else {}
-        self._remember_outputs(target, result.outputs)
+        self._outputs.remember(target.key, target.region, result.outputs)
         if FollowUp.TERMINATION_PROTECTION in follow_ups:
             cfn.set_termination_protection(target.stack_name, True)
         if FollowUp.STACK_POLICY in follow_ups:
@@ -428,7 +428,7 @@ class DeployExecutor:
         if outcome.result is not Result.FAILED:
             result.result = outcome.result
             result.outputs = dict(stack.outputs)
-            self._remember_outputs(target, result.outputs)
+            self._outputs.remember(target.key, target.region, result.outputs)
             self._protect(cfn, target, stack)
             self._guard(cfn, target)
             self._record_release(target, result, executed=True)
@@ -558,7 +558,7 @@ class DeployExecutor:
             raise StackFailure("this stack carries Lambda@Edge functions and no edge release step was given")
         self._hooks.state(target, "PACKAGING", "Lambda@Edge functions")
         parameters, result.release = self._release.parameters(
-            target, stack.parameters if stack else {}, resolved, self._outputs_for, upload=execute)
+            target, stack.parameters if stack else {}, resolved, self._outputs.of, upload=execute)
         changed = [c.name for c in result.release if c.status != "unchanged"]
         self._hooks.state(target, "PACKAGED", f"changed: {', '.join(changed)}" if changed else "no function changed")
         return parameters
@@ -571,9 +571,6 @@ class DeployExecutor:
         except CandlefishError as error:
             result.message = f"deployed, but the edge release was not recorded ({error}); rerun the deploy to record it"
 
-    def _outputs_for(self, key: str, region: str) -> dict[str, str] | None:
-        return self._outputs_of(self._environment.stacks[key].stack_name, key, region)
-
     def _resolve(self, target: StackTarget, execute: bool) -> dict[str, str]:
         return {name: value.resolve(lambda ref: self._output_value(target, ref, execute))
                 for name, value in target.parameters.items()}
@@ -581,7 +578,7 @@ class DeployExecutor:
     def _output_value(self, target: StackTarget, ref, execute: bool) -> str:
         source = self._environment.stacks[ref.stack]
         region = reference_region(ref, target.region, source.regions)
-        outputs = self._outputs_of(source.stack_name, ref.stack, region)
+        outputs = self._outputs.of(ref.stack, region)
         if outputs is None:
             if not execute:
                 raise _Unresolved(f"parameters wait for {ref} (stack {ref.stack} not deployed yet)")
@@ -590,23 +587,6 @@ class DeployExecutor:
         if ref.output not in outputs:
             raise StackFailure(f"{ref}: stack {source.stack_name} ({region}) has no output {ref.output!r}")
         return outputs[ref.output]
-
-    def _outputs_of(self, stack_name: str, key: str, region: str) -> dict[str, str] | None:
-        with self._outputs_lock:
-            if (key, region) in self._outputs:
-                return self._outputs[(key, region)]
-        stack = self._cfn(region).describe_stack(stack_name)
-        if stack is None or not state.outputs_readable(stack.status):
-            return None
-        self._remember_outputs_for(key, region, dict(stack.outputs))
-        return stack.outputs
-
-    def _remember_outputs(self, target: StackTarget, outputs: dict[str, str]) -> None:
-        self._remember_outputs_for(target.key, target.region, outputs)
-
-    def _remember_outputs_for(self, key: str, region: str, outputs: dict[str, str]) -> None:
-        with self._outputs_lock:
-            self._outputs[(key, region)] = outputs
 
     # -- plumbing ------------------------------------------------------------------------------------
 

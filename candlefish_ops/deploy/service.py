@@ -8,13 +8,6 @@ from candlefish_ops.deploy.plan import DeployPlan, StackTarget
 from candlefish_ops.errors import ValidationError
 
 
-def check_account(session, environment: Environment) -> None:
-    """Refuse to touch an account other than the one the config names."""
-    from candlefish_ops.aws.session import check_account as check
-
-    check(session, environment.account_id, environment.file, environment.name)
-
-
 def refuse_failed_preflight(preflight, plan: DeployPlan) -> None:
     """A deploy stops before its first change set when a preflight check FAILs (`--plan` only shows it)."""
     if plan.execute and not preflight.ok:

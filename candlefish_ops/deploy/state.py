@@ -277,7 +277,3 @@ def after_execution(kind: str, status: str | None, carries_release: bool = False
                                       "Lambda@Edge versions (this release is not recorded)")
     return Outcome(Result.FAILED)
 
-
-def outputs_readable(status: str | None) -> bool:
-    """A stack whose outputs a dependent may use."""
-    return classify(status) is StatusClass.UPDATABLE

@@ -20,6 +20,7 @@ from candlefish_ops.edge.releases import EDGE_REGION, FunctionRecord, Release, R
 from candlefish_ops.edge.runtime import runtime_python
 from candlefish_ops.edge.wheels import WheelCache
 from candlefish_ops.errors import ValidationError
+from candlefish_ops.stack_outputs import DISTRIBUTION_ID, StackOutputs
 
 # The edge stack's parameters the generated config is made from (templates/edge.yaml).
 ALIASES, ORIGINALS, OPTIMIZED, API_ORIGIN, DOMAIN = (
@@ -182,20 +183,13 @@ class DeployedEdge:
 
         self.session, self.environment = session, environment
         self.target = plan_deploy(environment, (key,), execute=False).targets[0]
-        self._outputs: dict[tuple[str, str], dict[str, str] | None] = {}
+        self._stacks = StackOutputs(session, environment)
 
     def outputs_of(self, key: str, region: str) -> dict[str, str] | None:
-        from candlefish_ops.aws.cloudformation import CloudFormation
-
-        if (key, region) not in self._outputs:
-            stack = CloudFormation(self.session, region).describe_stack(self.environment.stacks[key].stack_name)
-            self._outputs[(key, region)] = dict(stack.outputs) if stack else None
-        return self._outputs[(key, region)]
+        return self._stacks.of(key, region)
 
     def stack(self):
-        from candlefish_ops.aws.cloudformation import CloudFormation
-
-        stack = CloudFormation(self.session, self.target.region).describe_stack(self.target.stack_name)
+        stack = self._stacks.stack(self.target.key, self.target.region)
         if stack is None:
             raise ValidationError(f"stack {self.target.stack_name} is not deployed in {self.target.region}: "
                                   f"run `candlefish deploy {self.environment.name}` first")
@@ -223,7 +217,7 @@ def edge_status(session, deployed: DeployedEdge, local: list[Package]) -> list[d
 
     stack = deployed.stack()
     outputs, parameters = dict(stack.outputs), dict(stack.parameters)
-    distribution = outputs.get("DistributionId")
+    distribution = outputs.get(DISTRIBUTION_ID)
     if not distribution:
         raise ValidationError(f"stack {stack.name} has no DistributionId output")
     associations = CloudFront(session).distribution(distribution).associations()
