@@ -66,7 +66,8 @@ def answer_no_updates_like_aws() -> None:
         deployed = {p["ParameterKey"]: p["ParameterValue"] for p in stack.parameter_list}
         deployed = {key: str(value) for key, value in deployed.items()}  # moto keeps Number values as numbers
         sent = {p["ParameterKey"]: p.get("ParameterValue") for p in parameters}
-        if _document(template) == _document(stack.template) and sent == deployed and dict(tags or {}) == dict(stack.tags or {}):
+        same_tags = dict(tags or {}) == dict(stack.tags or {})
+        if _document(template) == _document(stack.template) and sent == deployed and same_tags:
             raise ValidationError(message="No updates are to be performed.")
         return original(self, name, template, role_arn, parameters, tags)
 
@@ -250,7 +251,8 @@ def report(args, stacks: int, times: dict[str, list[float]], calls: dict[str, Co
           f"alternating no-op redeploys per tool; sceptre {SCEPTRE_VERSION}\n")
     print("| no-op redeploy (whole process) | median | min | max | x sceptre | CloudFormation calls per stack |")
     print("|---|---|---|---|---|---|")
-    for tool, command in (("candlefish", f"candlefish deploy {args.env} --yes"), ("sceptre", f"sceptre launch -y {args.env}")):
+    commands = {"candlefish": f"candlefish deploy {args.env} --yes", "sceptre": f"sceptre launch -y {args.env}"}
+    for tool, command in commands.items():
         values = times[tool]
         per_stack = sum(calls[tool].values()) / redeploys / stacks
         ops = ", ".join(f"{op} {n / redeploys / stacks:.2g}" for op, n in sorted(calls[tool].items()))

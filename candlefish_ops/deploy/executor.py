@@ -307,7 +307,8 @@ class DeployExecutor:
             if change_set is not None:
                 self._forget(change_set.change_set_id)
                 cfn.delete_change_set(change_set.change_set_id)
-            return self._unchanged(cfn, target, result, stack, self._follow_ups(cfn, target, stack, parameters), execute)
+            follow_ups = self._follow_ups(cfn, target, stack, parameters)
+            return self._unchanged(cfn, target, result, stack, follow_ups, execute)
         if decision.next is state.Next.FAIL:
             self._discard_ids(cfn, target, change_set.change_set_id, kind)
             raise StackFailure(decision.message)

@@ -266,4 +266,5 @@ def test_outputs_are_used_only_from_settled_stacks():
 def test_results_that_are_ok_and_those_that_skip_dependents():
     assert state.OK_RESULTS == {Result.CREATED, Result.UPDATED, Result.UNCHANGED, Result.PLANNED}
     assert state.BLOCKING_RESULTS == {Result.FAILED, Result.SKIPPED, Result.INTERRUPTED}
-    assert json.dumps({"result": Result.UNCHANGED, "action": Action.NONE}) == '{"result": "unchanged", "action": "none"}'
+    as_json = json.dumps({"result": Result.UNCHANGED, "action": Action.NONE})
+    assert as_json == '{"result": "unchanged", "action": "none"}'
