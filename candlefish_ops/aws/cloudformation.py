@@ -16,6 +16,7 @@ from candlefish_ops.aws.retry import Backoff, poll
 from candlefish_ops.errors import AwsError
 
 NO_CHANGES_MARKERS = ("didn't contain changes", "No updates are to be performed")
+CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")  # acknowledged on every change set
 CHANGE_SET_POLL = Backoff(first=0.2, factor=2, cap=5)
 
 
@@ -31,6 +32,7 @@ class StackInfo:
     last_updated: datetime | None = None
     termination_protection: bool = False
     drift_status: str = ""  # DriftInformation.StackDriftStatus of the last detection ("" when AWS gives none)
+    capabilities: frozenset[str] = frozenset()  # the capabilities acknowledged by the last stack operation
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class CloudFormation:
             "StackName": stack_name, "ChangeSetName": change_set_name, "ChangeSetType": change_set_type,
             "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
             "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-            "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            "Capabilities": list(CAPABILITIES),
             "Description": "created by candlefish",
         }
         request.update({"TemplateURL": template_url} if template_url else {"TemplateBody": template_body})
@@ -158,6 +160,11 @@ class CloudFormation:
         with aws_errors(f"setting the stack policy of {stack_name}"):
             self._client.set_stack_policy(StackName=stack_name, StackPolicyBody=policy_body)
 
+    def stack_policy(self, stack_name: str) -> str | None:
+        """The stack policy body, or None when the stack has none."""
+        with aws_errors(f"reading the stack policy of {stack_name}"):
+            return self._client.get_stack_policy(StackName=stack_name).get("StackPolicyBody") or None
+
     def events(self, stack_name: str, limit: int = 50) -> list[StackEvent]:
         """The most recent events, newest first (one page is enough for progress and failure reasons)."""
         with aws_errors(f"reading events of {stack_name}"):
@@ -192,6 +199,7 @@ def _stack_info(stack: dict) -> StackInfo:
         last_updated=stack.get("LastUpdatedTime") or stack.get("CreationTime"),
         termination_protection=bool(stack.get("EnableTerminationProtection")),
         drift_status=stack.get("DriftInformation", {}).get("StackDriftStatus", ""),
+        capabilities=frozenset(stack.get("Capabilities", ())),
     )
 
 

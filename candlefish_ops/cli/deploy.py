@@ -29,7 +29,7 @@ def deploy(
         help="Let this stateful resource be replaced or removed (repeatable); otherwise such a change set is refused."),
 ) -> None:
     """Deploy the environment's stacks in dependency order, each through a change set."""
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
     from candlefish_ops.deploy.service import refuse_failed_preflight, run_deploy
     from candlefish_ops.preflight.render import render_preflight

@@ -96,7 +96,7 @@ def rollback(ctx: typer.Context, env: str = ENV_ARGUMENT,
              stack: str | None = STACK) -> None:
     """Redeploy the edge stack with a recorded release's packages (the previous one by default)."""
     from candlefish_ops.deploy.artifacts import ArtifactsStore
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
     from candlefish_ops.deploy.service import run_deploy
     from candlefish_ops.edge.releases import ReleaseLog

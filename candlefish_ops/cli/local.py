@@ -52,7 +52,7 @@ def demo(ctx: typer.Context, env: str = ENV_ARGUMENT,
     """A first look, no AWS account needed: deploy ENV into a fresh emulator with live progress, then
     deploy it again (every stack unchanged, nothing executed); a summary per stack after each, timed."""
     from candlefish_ops.deploy.demo import run_demo
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import render_demo_run
 
     app = app_context(ctx)

@@ -9,7 +9,7 @@ from typing import Sequence
 from candlefish_ops import ui
 from candlefish_ops.aws.cloudformation import ResourceChange, StackEvent
 from candlefish_ops.deploy.executor import DeployReport, Prepared
-from candlefish_ops.deploy.planner import DeployPlan, StackTarget
+from candlefish_ops.deploy.plan import DeployPlan, StackTarget
 from candlefish_ops.gate import Gate
 
 _SYMBOLS = {"Add": "+", "Modify": "~", "Remove": "-", "Import": "+", "Dynamic": "~"}

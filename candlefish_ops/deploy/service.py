@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy.executor import DeployExecutor, DeployHooks, DeployReport
-from candlefish_ops.deploy.planner import DeployPlan, StackTarget
+from candlefish_ops.deploy.plan import DeployPlan, StackTarget
 from candlefish_ops.errors import ValidationError
 
 

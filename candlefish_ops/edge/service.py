@@ -116,7 +116,7 @@ class EdgeRelease:
 
 def edge_inputs(environment: Environment, target, resolved: Mapping[str, str], outputs_of: OutputsOf) -> EdgeInputs:
     """The names the generated edge_config.json needs, from the edge stack's resolved parameters."""
-    from candlefish_ops.deploy.planner import reference_region
+    from candlefish_ops.deploy.plan import reference_region
 
     stack = environment.stacks[target.key]
     missing = [name for name in (ALIASES, ORIGINALS, OPTIMIZED, API_ORIGIN) if name not in resolved]
@@ -179,7 +179,7 @@ class DeployedEdge:
     """The edge stack as deployed: its target, resolved parameters and the outputs of what it reads."""
 
     def __init__(self, session, environment: Environment, key: str) -> None:
-        from candlefish_ops.deploy.planner import plan_deploy
+        from candlefish_ops.deploy.plan import plan_deploy
 
         self.session, self.environment = session, environment
         self.target = plan_deploy(environment, (key,), execute=False).targets[0]
@@ -196,7 +196,7 @@ class DeployedEdge:
         return stack
 
     def resolved(self) -> dict[str, str]:
-        from candlefish_ops.deploy.planner import reference_region
+        from candlefish_ops.deploy.plan import reference_region
 
         def lookup(ref) -> str:
             region = reference_region(ref, self.target.region, self.environment.stacks[ref.stack].regions)

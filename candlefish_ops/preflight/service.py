@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from candlefish_ops.config import Environment
-from candlefish_ops.deploy.planner import StackTarget, reference_region
+from candlefish_ops.deploy.plan import StackTarget, reference_region
 from candlefish_ops.preflight import WARN, Check, PreflightReport
 from candlefish_ops.stack_outputs import StackOutputs
 
