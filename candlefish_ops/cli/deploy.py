@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, complete_stack
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, complete_stack, environment_session, plain_session
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +41,7 @@ def deploy(
     allowed = parse_allowed(allow_replacement)
     environment = app.environment(env)
     deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
-    session = app.session(environment.region)
+    session = plain_session(app, environment.region)
     if not app.local:
         check_account(session, environment)
     preflight = run_preflight(session, environment, deploy_plan.targets)
@@ -63,7 +63,7 @@ def deploy(
 
 
 def _not_emulated(deploy_plan) -> dict[str, list[str]]:
-    from candlefish_ops.local.extensions import not_emulated
+    from candlefish_ops.cli.local_step import not_emulated
 
     return {target.key: not_emulated(set(target.template.resource_types)) for target in deploy_plan.targets}
 
@@ -75,7 +75,7 @@ def status(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
 
     app = app_context(ctx)
     environment = app.environment(env)
-    session = app.session_for(environment)
+    session = environment_session(app, environment)
     clients = {}
     rows = []
     for key, stack in environment.stacks.items():
