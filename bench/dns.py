@@ -27,6 +27,7 @@ from candlefish_ops.dns import service  # noqa: E402
 from candlefish_ops.local.emulator import Emulator, point_sdk_at, reset_endpoint  # noqa: E402
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
+API_ZONES = {"us-east-1": "Z1UJRXOUMOOFQ8", "eu-west-1": "ZLY8HYME6SFDD", "ap-southeast-1": "ZL327KTPIQFUL"}
 CONFIG = Path(__file__).resolve().parents[1] / "docs" / "config" / "dns.production.yaml"
 
 
@@ -63,8 +64,13 @@ def deploy_site(unrelated: int) -> None:
     stack("us-east-1", "candlefish-production-compute", {"LoadBalancerDnsName": "alb.us-east-1.elb.amazonaws.com",
                                                           "LoadBalancerHostedZoneId": "Z35SXDOTRQ7X7K"})
     for region in REGIONS:
-        stack(region, "candlefish-production-api", {"RestApiDomainName": f"rest.{region}.example.net",
-                                                     "WebSocketDomainName": f"ws.{region}.example.net"})
+        stack(region, "candlefish-production-api", {
+            "RestApiDomainName": f"rest.{region}.example.net", "RestApiStageName": "api",
+            "WebSocketDomainName": f"ws.{region}.example.net",
+            "RestApiRegionalDomainName": f"d-rest.execute-api.{region}.amazonaws.com",
+            "RestApiRegionalHostedZoneId": API_ZONES[region],
+            "WebSocketRegionalDomainName": f"d-ws.execute-api.{region}.amazonaws.com",
+            "WebSocketRegionalHostedZoneId": API_ZONES[region]})
     changes = [{"Action": "CREATE", "ResourceRecordSet": {"Name": f"host{i}.candlefish.ai", "Type": "A", "TTL": 60,
                                                           "ResourceRecords": [{"Value": "192.0.2.10"}]}}
                for i in range(unrelated)]

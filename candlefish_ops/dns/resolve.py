@@ -8,8 +8,10 @@ from typing import Mapping
 from candlefish_ops.config.dns import DnsConfig, RecordSpec, RouteSpec
 from candlefish_ops.dns.model import (CLOUDFRONT_ZONE, NEW_HEALTH_CHECK, AliasTarget, HealthCheckSettings,
                                       RecordSet, host, partition_of)
+from candlefish_ops.dns.names import path_problem
 from candlefish_ops.dns.ownership import absolute
-from candlefish_ops.dns.targets import ALB_ZONE_OUTPUT, DISTRIBUTION_ID_OUTPUT, Target, bind, parse_target
+from candlefish_ops.dns.targets import (DISTRIBUTION_ID_OUTPUT, HEALTH_CHECK_HOST_OUTPUTS, HEALTH_CHECK_STAGE_OUTPUTS,
+                                        ZONE_OUTPUTS, Target, bind, parse_target)
 from candlefish_ops.errors import ValidationError
 
 StackOutputs = Mapping[tuple[str, str], Mapping[str, str]]   # (stack key, region) -> outputs
@@ -65,14 +67,27 @@ def distribution_id(outputs: StackOutputs, environment, distribution: Distributi
 def desired_health_checks(config: DnsConfig, environment, outputs: StackOutputs) -> tuple[HealthCheckSettings, ...]:
     checks = []
     for spec in config.health_checks:
+        name, path = host(spec.fqdn or ""), spec.path
         if spec.target:
             target = bind(parse_target(spec.target), config.stacks, environment.stacks)
-            name = host(output(outputs, environment, target, target.output) if target.symbolic else target.host)
-        else:
-            name = host(spec.fqdn)
-        checks.append(HealthCheckSettings(spec.name, spec.type, name, spec.path, spec.port, spec.interval,
+            name, path = _health_check_endpoint(target, spec.path, environment, outputs)
+        checks.append(HealthCheckSettings(spec.name, spec.type, name, path, spec.port, spec.interval,
                                           spec.failure_threshold, spec.search_string))
     return tuple(checks)
+
+
+def _health_check_endpoint(target: Target, path: str, environment, outputs: StackOutputs) -> tuple[str, str]:
+    """(host, resource path) a health check of `target` probes. An API is probed on its execute-api host,
+    whose paths start with the stage (`/api/health`): the default endpoint answers 403 without it."""
+    if not target.symbolic:
+        return host(target.host), path
+    name = output(outputs, environment, target, HEALTH_CHECK_HOST_OUTPUTS.get(target.kind, target.output))
+    stage_output = HEALTH_CHECK_STAGE_OUTPUTS.get(target.kind)
+    if stage_output:
+        path = "/" + output(outputs, environment, target, stage_output).strip("/") + path
+        if path_problem(path):   # the stage made it longer than Route 53 takes (checked before any change)
+            raise ValidationError(f"health check of {target.kind}@{target.region}: {path_problem(path)}")
+    return host(name), path
 
 
 def desired_records(config: DnsConfig, zone: str, environment, outputs: StackOutputs,
@@ -126,6 +141,8 @@ def _content(record_type: str, route: RouteSpec, config, environment, outputs):
     if target.kind == "cloudfront":
         zone_id = CLOUDFRONT_ZONE[partition_of(environment.region)]
         return AliasTarget(host(name), zone_id, bool(route.evaluate_target_health)), ()
-    zone_id = output(outputs, environment, target, ALB_ZONE_OUTPUT)
-    evaluate = True if route.evaluate_target_health is None else route.evaluate_target_health
+    zone_id = output(outputs, environment, target, ZONE_OUTPUTS[target.kind])
+    evaluate = route.evaluate_target_health
+    if evaluate is None:
+        evaluate = target.kind == "alb"   # the ALB's own target health; an API's health is its health check
     return AliasTarget(host(name), zone_id, evaluate), ()

@@ -17,10 +17,17 @@ from candlefish_ops.echo import quoted
 KINDS = {
     "cloudfront": ("edge", "DistributionDomainName"),
     "alb": ("compute", "LoadBalancerDnsName"),
-    "api": ("api", "RestApiDomainName"),
-    "websocket": ("api", "WebSocketDomainName"),
+    "api": ("api", "RestApiRegionalDomainName"),           # the regional custom domain api.DOMAIN
+    "websocket": ("api", "WebSocketRegionalDomainName"),   # the regional custom domain ws.DOMAIN
 }
 ALB_ZONE_OUTPUT = "LoadBalancerHostedZoneId"
+# The Route 53 zone of each alias target's name (CloudFront's is fixed: model.CLOUDFRONT_ZONE).
+ZONE_OUTPUTS = {"alb": ALB_ZONE_OUTPUT, "api": "RestApiRegionalHostedZoneId",
+                "websocket": "WebSocketRegionalHostedZoneId"}
+# Health checks of an API probe its own region's execute-api host (the custom domain's name is routed
+# between regions by the very records the check guards); the REST API answers there under its stage.
+HEALTH_CHECK_HOST_OUTPUTS = {"api": "RestApiDomainName", "websocket": "WebSocketDomainName"}
+HEALTH_CHECK_STAGE_OUTPUTS = {"api": "RestApiStageName"}
 DISTRIBUTION_ID_OUTPUT = "DistributionId"
 _SYMBOLIC = re.compile(r"^(?P<kind>[a-z]+)(:(?P<stack>[a-z][a-z0-9-]*))?(@(?P<region>[a-z0-9-]+))?$")
 _HOST = re.compile(r"^(?=.{1,253}\.?\Z)(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?\Z", re.I)

@@ -252,9 +252,9 @@ def _target_problem(record_type, text, config, environment, partition) -> str | 
         target = bind(parse_target(text), config.stacks, environment.stacks)
     except TargetError as error:
         return str(error)
-    if record_type in ("A", "AAAA") and target.kind not in ("cloudfront", "alb"):
-        what = "a host name" if target.kind == "host" else f"{target.kind} (no hosted-zone id output)"
-        return f"{text} is {what}: an {record_type} record needs cloudfront, alb, values or alias; use CNAME"
+    if record_type in ("A", "AAAA") and not target.symbolic:
+        return (f"{text} is a host name: an {record_type} record needs cloudfront, alb, api, websocket, values or "
+                "alias; use CNAME")
     if record_type not in ALIAS_TYPES:
         return f"a {record_type} record takes values, not a target"
     if target.kind == "cloudfront" and partition not in CLOUDFRONT_ZONE:

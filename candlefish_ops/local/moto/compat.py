@@ -94,6 +94,18 @@ def resource_json_map(resource_map: Any) -> dict[str, Any]:
     return getattr(resource_map, "_resource_json_map", None) or {}
 
 
+def acm_certificate(acm_backend: Any, arn: str) -> Any:
+    """A certificate of moto's ACM backend by ARN, or None (moto keeps them in a private dict)."""
+    return acm_backend._certificates.get(arn)
+
+
+def rest_error() -> type:
+    """moto's base class of REST-protocol errors (private in moto: _RESTError)."""
+    from moto.core.exceptions import _RESTError
+
+    return _RESTError
+
+
 def seed_random(seed: int) -> None:
     """Seed the random source every moto identifier comes from, so the same requests create the same ids."""
     from moto.moto_api._internal import mock_random

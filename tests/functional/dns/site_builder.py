@@ -11,6 +11,7 @@ import yaml
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
 ALB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "eu-west-1": "Z32O12XQLNTSW2", "ap-southeast-1": "Z1LMS91P8CMLE5"}
+API_ZONES = {"us-east-1": "Z1UJRXOUMOOFQ8", "eu-west-1": "ZLY8HYME6SFDD", "ap-southeast-1": "ZL327KTPIQFUL"}
 
 DNS_SECTION = {
     "ttl": 300,
@@ -109,8 +110,12 @@ def build_site(aws, config_dir: Path, aliases=("example.com", "www.example.com",
                 "LoadBalancerHostedZoneId": ALB_ZONES[region]})
     for region in REGIONS:
         _stack(aws.client("cloudformation", region), "candlefish-staging-api",
-               {"RestApiDomainName": f"rest.{region}.execute-api.example.net",
-                "WebSocketDomainName": f"ws.{region}.execute-api.example.net"})
+               {"RestApiDomainName": f"rest.{region}.execute-api.example.net", "RestApiStageName": "api",
+                "WebSocketDomainName": f"ws.{region}.execute-api.example.net",
+                "RestApiRegionalDomainName": f"d-rest.execute-api.{region}.amazonaws.com",
+                "RestApiRegionalHostedZoneId": API_ZONES[region],
+                "WebSocketRegionalDomainName": f"d-ws.execute-api.{region}.amazonaws.com",
+                "WebSocketRegionalHostedZoneId": API_ZONES[region]})
     site = Site(aws, config_dir, zone_id, distribution["Id"], distribution["DomainName"])
     site.write_config()
     return site

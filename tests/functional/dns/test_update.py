@@ -37,10 +37,10 @@ def test_first_update_creates_everything(site, cli, change_batches):
     assert site.record("api.example.com.", "CNAME", "eu")["GeoLocation"] == {"ContinentCode": "EU"}
     assert site.record("api.example.com.", "CNAME", "default")["GeoLocation"] == {"CountryCode": "*"}
     us = site.record("api.example.com.", "CNAME", "us")
-    assert us["ResourceRecords"] == [{"Value": "rest.us-east-1.execute-api.example.net"}] and us["TTL"] == 60
+    assert us["ResourceRecords"] == [{"Value": "d-rest.execute-api.us-east-1.amazonaws.com"}] and us["TTL"] == 60
     ws = site.record("ws.example.com.", "CNAME", "ap-southeast-1")
     assert ws["Region"] == "ap-southeast-1"
-    assert ws["ResourceRecords"] == [{"Value": "ws.ap-southeast-1.execute-api.example.net"}]
+    assert ws["ResourceRecords"] == [{"Value": "d-ws.execute-api.ap-southeast-1.amazonaws.com"}]
     assert site.record("app.example.com.", "A", "stable")["Weight"] == 90
     assert site.record("app.example.com.", "AAAA", "canary")["Weight"] == 10
     marker = site.record("_candlefish-staging.example.com.", "TXT")
@@ -71,7 +71,7 @@ def test_a_changed_target_is_one_upsert(site, cli, change_batches):
     assert site.record("ws.example.com.", "CNAME", "ap-southeast-1")["ResourceRecords"] == \
         [{"Value": "ws-new.ap-southeast-1.example.net"}]
     change = result.json()["changes"][0]
-    assert change["action"] == "change" and "ws.ap-southeast-1" in change["before"]
+    assert change["action"] == "change" and "d-ws.execute-api.ap-southeast-1" in change["before"]
 
 
 def test_plan_shows_the_diff_and_changes_nothing(site, cli, change_batches):

@@ -46,8 +46,8 @@ BAD_CONFIGS = {
     "ttl too small": (lambda d: _record(d, 2, ttl=1), "ttl 1 s is not sane"),
     "unknown health check": (lambda d: _route(d, 2, 1, health_check="nope"), "health_check 'nope' is not declared"),
     "target on an A record that cannot alias": (
-        lambda d: d["records"].append({"name": "rest", "type": "A", "target": "api@us-east-1"}),
-        "needs cloudfront, alb, values or alias"),
+        lambda d: d["records"].append({"name": "rest", "type": "A", "target": "rest.example.net"}),
+        "needs cloudfront, alb, api, websocket, values or alias"),
     "ambiguous multi-region target": (lambda d: _route(d, 0, 1, target="alb"), "is ambiguous"),
     "dns stack's zone is another": (lambda d: d.update(zone="other.example"), "set dns.zone to match"),
     "zone not found": (lambda d: d.update(zone="other.example", stacks={"dns": "no-dns-stack"}),

@@ -186,3 +186,80 @@ def test_mock_method_with_parameters_and_responses(stack, apigateway):
 
     stack.delete()
     assert apigateway.get_rest_apis()["items"] == []
+
+
+# --- regional custom domains --------------------------------------------------------------------------------------
+
+def _domains(certificate_arn: dict | str, rest_domain: str = "api.example.com") -> dict:
+    """REST and WebSocket APIs with regional custom domains on one certificate (api./ws.example.com)."""
+    template = copy.deepcopy(REST)
+    resources = template["Resources"]
+    resources.update({
+        "Certificate": {"Type": "AWS::CertificateManager::Certificate", "Properties": {
+            "DomainName": "api.example.com", "SubjectAlternativeNames": ["ws.example.com"], "ValidationMethod": "DNS"}},
+        "RestDomain": {"Type": "AWS::ApiGateway::DomainName", "Properties": {
+            "DomainName": rest_domain, "RegionalCertificateArn": certificate_arn, "SecurityPolicy": "TLS_1_2",
+            "EndpointConfiguration": {"Types": ["REGIONAL"], "IpAddressType": "dualstack"}}},
+        "RestMapping": {"Type": "AWS::ApiGateway::BasePathMapping", "Properties": {
+            "DomainName": {"Ref": "RestDomain"}, "RestApiId": {"Ref": "Api"}, "Stage": {"Ref": "Stage"}}},
+        "Ws": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {
+            "Name": "ws", "ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action"}},
+        "WsStage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "Ws"}, "StageName": "ws"}},
+        "WsDomain": {"Type": "AWS::ApiGatewayV2::DomainName", "Properties": {
+            "DomainName": "ws.example.com", "DomainNameConfigurations": [
+                {"CertificateArn": certificate_arn, "EndpointType": "REGIONAL", "IpAddressType": "dualstack"}]}},
+        "WsMapping": {"Type": "AWS::ApiGatewayV2::ApiMapping", "Properties": {
+            "ApiId": {"Ref": "Ws"}, "DomainName": {"Ref": "WsDomain"}, "Stage": {"Ref": "WsStage"}}},
+    })
+    template["Outputs"].update({
+        "RestRegional": {"Value": {"Fn::GetAtt": ["RestDomain", "RegionalDomainName"]}},
+        "RestZone": {"Value": {"Fn::GetAtt": ["RestDomain", "RegionalHostedZoneId"]}},
+        "WsRegional": {"Value": {"Fn::GetAtt": ["WsDomain", "RegionalDomainName"]}},
+        "WsZone": {"Value": {"Fn::GetAtt": ["WsDomain", "RegionalHostedZoneId"]}},
+        "WsMappingId": {"Value": {"Ref": "WsMapping"}}})
+    return template
+
+
+def _regional_stack(client, region: str):
+    from tests.functional.emulator.conftest import Stack
+
+    return Stack(client("cloudformation", region), f"domains-{region}")
+
+
+@pytest.mark.parametrize("region, zone", [("eu-west-1", "ZLY8HYME6SFDD"), ("ap-southeast-1", "ZL327KTPIQFUL")])
+def test_regional_domains_answer_with_the_documented_zone_of_their_region(client, region, zone):
+    outputs = _regional_stack(client, region).create(_domains({"Ref": "Certificate"})).outputs()
+
+    domain = client("apigateway", region).get_domain_name(domainName="api.example.com")
+    assert domain["regionalDomainName"] == outputs["RestRegional"]
+    assert outputs["RestRegional"].startswith("d-") and outputs["RestRegional"].endswith(f".execute-api.{region}.amazonaws.com")
+    assert domain["regionalHostedZoneId"] == outputs["RestZone"] == zone
+    mappings = client("apigateway", region).get_base_path_mappings(domainName="api.example.com")["items"]
+    assert [(m["restApiId"], m["stage"]) for m in mappings] == [(outputs["ApiId"], "api")]
+    v2 = client("apigatewayv2", region)
+    [configuration] = v2.get_domain_name(DomainName="ws.example.com")["DomainNameConfigurations"]
+    assert (configuration["ApiGatewayDomainName"], configuration["HostedZoneId"]) == (outputs["WsRegional"], zone)
+    assert configuration["DomainNameStatus"] == "AVAILABLE"
+    assert [m["ApiMappingId"] for m in v2.get_api_mappings(DomainName="ws.example.com")["Items"]] == [outputs["WsMappingId"]]
+
+
+def test_a_certificate_of_another_region_is_refused(client):
+    arn = client("acm", "us-east-1").request_certificate(
+        DomainName="api.example.com", SubjectAlternativeNames=["ws.example.com"])["CertificateArn"]
+    template = _domains(arn)
+    del template["Resources"]["Certificate"]
+    with pytest.raises(Exception, match="not in ACM in eu-west-1"):
+        _regional_stack(client, "eu-west-1").create(template)
+    assert client("apigateway", "eu-west-1").get_domain_names()["items"] == []
+
+
+def test_a_certificate_that_does_not_cover_the_name_is_refused(client):
+    with pytest.raises(Exception, match="covers api.example.com, ws.example.com, not this name"):
+        _regional_stack(client, "eu-west-1").create(_domains({"Ref": "Certificate"}, rest_domain="rest.example.com"))
+
+
+def test_an_api_mapping_needs_an_existing_stage(client):
+    template = _domains({"Ref": "Certificate"})
+    template["Resources"]["WsMapping"]["Properties"]["Stage"] = "missing"
+    with pytest.raises(Exception, match="has no stage 'missing'"):
+        _regional_stack(client, "eu-west-1").create(template)

@@ -238,7 +238,7 @@ class TestApi:
         template = templates["api.yaml"]
         resources = resources_of_type(template, "AWS::ApiGateway::Resource")
         parts = {name: r["Properties"]["PathPart"] for name, r in resources.items()}
-        assert sorted(parts.values()) == ["metrics", "operational", "queue", "telemetry", "{proxy+}"]
+        assert sorted(parts.values()) == ["health", "metrics", "operational", "queue", "telemetry", "{proxy+}"]
         stage = template["Resources"]["RestStage"]["Properties"]
         settings = stage["MethodSettings"][0]
         assert default_of(template, settings["ThrottlingBurstLimit"]) == 10000
@@ -261,8 +261,32 @@ class TestApi:
             assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
 
     def test_outputs(self, templates):
-        assert {"RestApiId", "RestApiDomainName", "WebSocketApiId", "WebSocketDomainName",
-                "ConnectionsTableName"} <= set(templates["api.yaml"]["Outputs"])
+        assert {"RestApiId", "RestApiDomainName", "WebSocketApiId", "WebSocketDomainName", "ConnectionsTableName",
+                "RestApiRegionalDomainName", "RestApiRegionalHostedZoneId", "WebSocketRegionalDomainName",
+                "WebSocketRegionalHostedZoneId", "RestApiStageName"} <= set(templates["api.yaml"]["Outputs"])
+
+    def test_health_is_an_unauthenticated_mock_in_the_deployment(self, templates):
+        resources = templates["api.yaml"]["Resources"]
+        health = resources["HealthGet"]["Properties"]
+        assert (health["HttpMethod"], health["AuthorizationType"], health["ApiKeyRequired"]) == ("GET", "NONE", False)
+        assert health["Integration"]["Type"] == "MOCK"
+        assert health["Integration"]["RequestTemplates"] == {"application/json": '{"statusCode": 200}'}
+        deployments = resources_of_type(templates["api.yaml"], "AWS::ApiGateway::Deployment")
+        assert [d["DependsOn"] for d in deployments.values() if "HealthGet" in d["DependsOn"]]
+
+    def test_custom_domains_are_regional_with_a_certificate_of_the_region(self, templates):
+        resources = templates["api.yaml"]["Resources"]
+        certificate = resources["ApiCertificate"]["Properties"]
+        assert certificate["ValidationMethod"] == "DNS"
+        assert {o["HostedZoneId"]["Ref"] for o in certificate["DomainValidationOptions"]} == {"HostedZoneId"}
+        rest = resources["RestDomainName"]["Properties"]
+        assert rest["EndpointConfiguration"] == {"Types": ["REGIONAL"], "IpAddressType": "dualstack"}
+        assert rest["RegionalCertificateArn"] == {"Ref": "ApiCertificate"} and "CertificateArn" not in rest
+        [ws] = resources["WsDomainName"]["Properties"]["DomainNameConfigurations"]
+        assert (ws["EndpointType"], ws["CertificateArn"], ws["IpAddressType"]) == ("REGIONAL", {"Ref": "ApiCertificate"},
+                                                                                     "dualstack")
+        assert resources["RestBasePathMapping"]["Properties"]["Stage"] == {"Ref": "RestStage"}
+        assert resources["WsApiMapping"]["Properties"]["Stage"] == {"Ref": "WsStage"}
 
 
 class TestCompute:

@@ -1,9 +1,13 @@
-"""API Gateway (REST) in CloudFormation: Stage, UsagePlan, ApiKey, UsagePlanKey, Account; Deployment fixed.
+"""API Gateway (REST) in CloudFormation: Stage, UsagePlan, ApiKey, UsagePlanKey, Account, DomainName,
+BasePathMapping; Deployment fixed.
 
 Created in moto's API Gateway backend, so get_stage (cache cluster, tracing, method settings with throttling
 and caching, access log settings, variables), get_usage_plan (stages, quota, throttle), get_api_key,
-get_usage_plan_keys and get_account see them. moto's own Deployment model gets a physical id (its Ref
-was a Python repr), an update (a new deployment, as AWS replaces it) and a delete.
+get_usage_plan_keys, get_account, get_domain_name and get_base_path_mappings see them. moto's own Deployment
+model gets a physical id (its Ref was a Python repr), an update (a new deployment, as AWS replaces it) and a
+delete. A regional DomainName answers as AWS does (d-....execute-api.REGION.amazonaws.com in API Gateway's
+documented zone of the region) and is refused without a certificate of its region covering the name
+(`_apigateway_domains`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 
+from ._apigateway_domains import (EDGE_HOSTED_ZONE, DomainNameError, check_certificate, check_unique,
+                                  regional_domain_name, regional_hosted_zone)
 from ._cfn import BackendHandle, properties_of, tag_dict, wrap_classmethod
 from candlefish_ops.local.moto.compat import add, backend, patch
 
@@ -239,6 +245,95 @@ class CfnAccount(BackendHandle, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         """Deleting the resource leaves the account setting, as on AWS."""
+
+
+# --- custom domain names ------------------------------------------------------------------------------------------
+
+def _endpoint_configuration(props: dict[str, Any]) -> dict[str, Any]:
+    endpoint = props.get("EndpointConfiguration") or {}
+    configuration: dict[str, Any] = {"types": list(endpoint.get("Types") or ["EDGE"])}
+    configuration["ipAddressType"] = endpoint.get("IpAddressType", "ipv4")   # AWS's default for public domains
+    return configuration
+
+
+def _create_domain_name(props: dict[str, Any], account_id: str, region_name: str) -> Any:
+    backend = _backend(account_id, region_name)
+    name, endpoint = props["DomainName"], _endpoint_configuration(props)
+    check_unique(backend.domain_names, name, region_name)
+    regional = endpoint["types"] == ["REGIONAL"]
+    if not regional and endpoint["types"] != ["EDGE"]:
+        raise DomainNameError(f"{name}: the emulator models REGIONAL and EDGE domain names (got {endpoint['types']})")
+    # an edge-optimized domain's certificate lives in us-east-1 (CloudFront's), a regional one in its region
+    certificate = props.get("RegionalCertificateArn") if regional else props.get("CertificateArn")
+    check_certificate(name, certificate, account_id, region_name if regional else "us-east-1")
+    domain = backend.create_domain_name(
+        domain_name=name, certificate_name=None, tags=tag_dict(props.get("Tags")) or None,
+        certificate_arn=props.get("CertificateArn"), certificate_body=None, certificate_private_key=None,
+        certificate_chain=None, regional_certificate_name=None, regional_certificate_arn=props.get("RegionalCertificateArn"),
+        endpoint_configuration=endpoint, security_policy=props.get("SecurityPolicy"))
+    if regional:
+        domain.regional_domain_name = regional_domain_name(region_name)
+        domain.regional_hosted_zone_id = regional_hosted_zone(region_name)
+        domain.distribution_domain_name = domain.distribution_hosted_zone_id = None
+    else:
+        domain.regional_domain_name = domain.regional_hosted_zone_id = None
+        domain.distribution_hosted_zone_id = EDGE_HOSTED_ZONE
+    return domain
+
+
+class CfnDomainName(BackendHandle, CloudFormationModel):
+    """AWS::ApiGateway::DomainName: Ref = the name; GetAtt RegionalDomainName / RegionalHostedZoneId (and the
+    Distribution* pair of an edge-optimized one)."""
+
+    cfn_type = "AWS::ApiGateway::DomainName"
+    ref_attribute = "domain_name"
+    attributes = {"RegionalDomainName": "regional_domain_name", "RegionalHostedZoneId": "regional_hosted_zone_id",
+                  "DistributionDomainName": "distribution_domain_name",
+                  "DistributionHostedZoneId": "distribution_hosted_zone_id"}
+
+    def __init__(self, domain: Any) -> None:
+        self.domain_name = domain.domain_name
+        self.regional_domain_name, self.regional_hosted_zone_id = domain.regional_domain_name, domain.regional_hosted_zone_id
+        self.distribution_domain_name = domain.distribution_domain_name
+        self.distribution_hosted_zone_id = domain.distribution_hosted_zone_id
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnDomainName:
+        return cls(_create_domain_name(properties_of(cloudformation_json), account_id, region_name))
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _backend(account_id, region_name)
+        backend.domain_names.pop(self.domain_name, None)
+        backend.base_path_mappings.pop(self.domain_name, None)
+
+
+class CfnBasePathMapping(BackendHandle, CloudFormationModel):
+    """AWS::ApiGateway::BasePathMapping: the stage of an API at a base path of a domain (empty: the root)."""
+
+    cfn_type = "AWS::ApiGateway::BasePathMapping"
+
+    def __init__(self, domain_name: str, base_path: str) -> None:
+        self.domain_name, self.base_path = domain_name, base_path
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.domain_name}/{self.base_path}"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnBasePathMapping:
+        props = properties_of(cloudformation_json)
+        mapping = _backend(account_id, region_name).create_base_path_mapping(
+            props["DomainName"], props["RestApiId"], props.get("BasePath") or "", props.get("Stage"))
+        return cls(props["DomainName"], mapping.base_path)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _backend(account_id, region_name).base_path_mappings.get(self.domain_name, {}).pop(self.base_path, None)
 
 
 # --- moto's Deployment ------------------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
-"""API Gateway v2 (HTTP and WebSocket APIs) in CloudFormation: Api, Authorizer, Integration, Route, Stage.
+"""API Gateway v2 (HTTP and WebSocket APIs) in CloudFormation: Api, Authorizer, Integration, Route, Stage,
+DomainName, ApiMapping.
 
-Created in moto's API Gateway v2 backend (get_api, get_authorizers, get_integrations, get_routes, get_stage
-see them), updated in place (ids kept). AWS::ApiGatewayV2::Deployment stays unregistered ("not emulated"):
+Created in moto's API Gateway v2 backend (get_api, get_authorizers, get_integrations, get_routes, get_stage,
+get_domain_name, get_api_mappings see them), updated in place (ids kept). A DomainName's configuration gets
+what API Gateway fills in (ApiGatewayDomainName d-....execute-api.REGION.amazonaws.com, the region's
+documented HostedZoneId, DomainNameStatus AVAILABLE) and is refused without a certificate of its region
+covering the name; an ApiMapping needs an existing stage of the API (`_apigateway_domains`). AWS::ApiGatewayV2::Deployment stays unregistered ("not emulated"):
 moto's API Gateway v2 has no deployments at all.
 """
 
@@ -11,6 +15,8 @@ from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 
+from ._apigateway_domains import (DomainNameError, check_certificate, check_unique, regional_domain_name,
+                                  regional_hosted_zone)
 from ._cfn import BackendHandle, properties_of, tag_dict
 from candlefish_ops.local.moto.compat import backend
 
@@ -220,3 +226,84 @@ class CfnV2Stage(_ApiChild, CloudFormationModel):
     ) -> CfnV2Stage:
         original_resource.delete(account_id, region_name)
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+
+# --- custom domain names ------------------------------------------------------------------------------------------
+
+def _domain_configuration(name: str, configuration: dict[str, Any], account_id: str, region_name: str) -> dict[str, Any]:
+    """One DomainNameConfiguration as GetDomainName answers it (what API Gateway adds included)."""
+    endpoint = configuration.get("EndpointType", "REGIONAL")
+    if endpoint != "REGIONAL":
+        raise DomainNameError(f"{name}: the emulator models REGIONAL API Gateway v2 domain names only (got {endpoint})")
+    check_certificate(name, configuration.get("CertificateArn"), account_id, region_name)
+    answer = {"apiGatewayDomainName": regional_domain_name(region_name), "certificateArn": configuration["CertificateArn"],
+              "domainNameStatus": "AVAILABLE", "endpointType": endpoint,
+              "hostedZoneId": regional_hosted_zone(region_name),
+              "ipAddressType": configuration.get("IpAddressType", "ipv4"),   # AWS's default
+              "securityPolicy": configuration.get("SecurityPolicy", "TLS_1_2")}
+    if configuration.get("CertificateName"):
+        answer["certificateName"] = configuration["CertificateName"]
+    return answer   # in the API's JSON (camelCase), as moto keeps what CreateDomainName receives
+
+
+class CfnV2DomainName(BackendHandle, CloudFormationModel):
+    """AWS::ApiGatewayV2::DomainName: Ref = the name; GetAtt RegionalDomainName, RegionalHostedZoneId,
+    DomainNameArn."""
+
+    cfn_type = "AWS::ApiGatewayV2::DomainName"
+    ref_attribute = "domain_name"
+    attributes = {"RegionalDomainName": "regional_domain_name", "RegionalHostedZoneId": "regional_hosted_zone_id",
+                  "DomainNameArn": "arn"}
+
+    def __init__(self, domain: Any) -> None:
+        configuration = domain.domain_name_configurations[0]
+        self.domain_name, self.arn = domain.domain_name, domain.domain_name_arn
+        self.regional_domain_name = configuration["apiGatewayDomainName"]
+        self.regional_hosted_zone_id = configuration["hostedZoneId"]
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnV2DomainName:
+        props = properties_of(cloudformation_json)
+        name, backend = props["DomainName"], _backend(account_id, region_name)
+        check_unique(backend.domain_names, name, region_name)
+        configurations = [_domain_configuration(name, c, account_id, region_name)
+                          for c in props.get("DomainNameConfigurations") or [{}]]
+        domain = backend.create_domain_name(
+            domain_name=name, domain_name_configurations=configurations,
+            mutual_tls_authentication=props.get("MutualTlsAuthentication"), tags=dict(props.get("Tags") or {}))
+        return cls(domain)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _backend(account_id, region_name)
+        if self.domain_name in backend.domain_names:
+            backend.delete_domain_name(self.domain_name)
+
+
+class CfnApiMapping(BackendHandle, CloudFormationModel):
+    """AWS::ApiGatewayV2::ApiMapping: Ref = GetAtt ApiMappingId; the stage must exist (as on AWS)."""
+
+    cfn_type = "AWS::ApiGatewayV2::ApiMapping"
+    ref_attribute = "mapping_id"
+    attributes = {"ApiMappingId": "mapping_id"}
+
+    def __init__(self, domain_name: str, mapping_id: str) -> None:
+        self.domain_name, self.mapping_id = domain_name, mapping_id
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> CfnApiMapping:
+        props = properties_of(cloudformation_json)
+        backend = _backend(account_id, region_name)
+        if props["Stage"] not in backend.get_api(props["ApiId"]).stages:
+            raise DomainNameError(f"{props['DomainName']}: API {props['ApiId']} has no stage {props['Stage']!r}")
+        mapping = backend.create_api_mapping(api_id=props["ApiId"], api_mapping_key=props.get("ApiMappingKey") or "",
+                                             domain_name=props["DomainName"], stage=props["Stage"])
+        return cls(props["DomainName"], mapping.api_mapping_id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _backend(account_id, region_name).api_mappings.pop(self.mapping_id, None)
