@@ -51,7 +51,7 @@ def engine_run(environment, endpoint):
     import boto3
 
     from candlefish_ops.deploy.executor import SilentHooks
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.service import run_deploy
 
     session = boto3.Session(region_name=environment.region)

@@ -58,7 +58,7 @@ def packaging(runs: int):
 def deploy(environment, session, only=()):
     from candlefish_ops.aws.base import CallCounter
     from candlefish_ops.deploy.executor import SilentHooks
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.service import run_deploy
 
     counter = CallCounter(session)

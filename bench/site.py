@@ -101,7 +101,7 @@ def measure(args, build: Path, scratch: Path):
     from candlefish_ops.aws.base import CallCounter
     from candlefish_ops.config import load_environment
     from candlefish_ops.deploy.executor import SilentHooks
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.service import run_deploy
     from candlefish_ops.local.emulator import Emulator, point_sdk_at
     from candlefish_ops.site.files import read_build

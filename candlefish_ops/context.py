@@ -5,12 +5,12 @@ session is made; this module never starts one itself."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from candlefish_ops.errors import CandlefishError
+from candlefish_ops.gate import is_loopback_endpoint  # noqa: F401  (re-exported)
 
 
 @dataclass
@@ -27,7 +27,7 @@ class AppContext:
     local_deployed: set[str] = field(default_factory=set)  # environments that emulator already holds
     local_attached: bool = False  # the emulator is the one `candlefish local up` keeps running
     _session: Any = None
-    _checked_accounts: set[str] = field(default_factory=set)
+    _gate: Any = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -35,17 +35,22 @@ class AppContext:
         return self.output == "json"
 
     @property
+    def gate(self):
+        """The safety gate (account check, confirmations) with this invocation's --yes and --local."""
+        if self._gate is None:
+            from candlefish_ops.gate import Gate
+
+            self._gate = Gate()
+        self._gate.yes, self._gate.local = self.yes, self.local
+        return self._gate
+
+    @property
     def targets_emulator(self) -> bool:
-        """True under --local, or when AWS_ENDPOINT_URL points at an emulator on this machine (loopback)."""
-        return self.local or is_loopback_endpoint(os.environ.get("AWS_ENDPOINT_URL"))
+        return self.gate.targets_emulator
 
     def protected(self, environment) -> bool:
-        """Whether changes to `environment` need a confirmation (or --yes): a protected environment on
-        AWS does; the same environment in an emulator on this machine does not, unless
-        CANDLEFISH_CONFIRM_LOCAL=1 asks to rehearse the confirmations there."""
-        if not environment.protected:
-            return False
-        return not self.targets_emulator or os.environ.get("CANDLEFISH_CONFIRM_LOCAL") == "1"
+        """Whether changes to `environment` need a confirmation (or --yes): see candlefish_ops.gate."""
+        return self.gate.protected(environment)
 
     def environment(self, name: str):
         """The validated config of environment `name` (loaded once)."""
@@ -61,21 +66,17 @@ class AppContext:
         if self._session is None:
             if self.local and self.local_endpoint is None:
                 raise CandlefishError("internal: a --local command asked for a session before the CLI's local "
-                                      "step (candlefish_ops.cli.common.session / environment_session)")
+                                      "step (candlefish_ops.cli.common.plain_session / environment_session)")
             from candlefish_ops.aws.session import new_session
 
             self._session = new_session(region)
         return self._session
 
     def checked_session(self, environment):
-        """The session for a command that reads or writes the environment's account: refused (before any
-        other call) when the credentials are for another account than the config's `account_id`."""
+        """The session for a command that reads or writes the environment's account: refused by the gate
+        (before any other call) when the credentials are for another account than the config's `account_id`."""
         session = self.session(environment.region)
-        if not self.local and environment.name not in self._checked_accounts:
-            from candlefish_ops.aws.session import check_account
-
-            check_account(session, environment.account_id, environment.file, environment.name)
-            self._checked_accounts.add(environment.name)
+        self.gate.check_account(session, environment)
         return session
 
     def on_close(self, action: Callable[[], None]) -> None:
@@ -85,25 +86,6 @@ class AppContext:
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
-
-
-def is_loopback_endpoint(url: str | None) -> bool:
-    """Whether an endpoint URL names this machine (localhost, 127.0.0.0/8, ::1): an emulator, not AWS."""
-    if not url:
-        return False
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    try:
-        host = urlsplit(url if "://" in url else f"//{url}").hostname or ""
-    except ValueError:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def require(condition: bool, message: str) -> None:

@@ -11,10 +11,13 @@ import boto3
 from botocore.exceptions import ClientError
 
 from candlefish_ops.aws.base import aws_errors, client, error_code
+from candlefish_ops.aws.retry import Backoff, poll
 
 from candlefish_ops.errors import AwsError
 
 NO_CHANGES_MARKERS = ("didn't contain changes", "No updates are to be performed")
+CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")  # acknowledged on every change set
+CHANGE_SET_POLL = Backoff(first=0.2, factor=2, cap=5)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class StackInfo:
     last_updated: datetime | None = None
     termination_protection: bool = False
     drift_status: str = ""  # DriftInformation.StackDriftStatus of the last detection ("" when AWS gives none)
+    capabilities: frozenset[str] = frozenset()  # the capabilities acknowledged by the last stack operation
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class CloudFormation:
             "StackName": stack_name, "ChangeSetName": change_set_name, "ChangeSetType": change_set_type,
             "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
             "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-            "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            "Capabilities": list(CAPABILITIES),
             "Description": "created by candlefish",
         }
         request.update({"TemplateURL": template_url} if template_url else {"TemplateBody": template_body})
@@ -104,17 +108,13 @@ class CloudFormation:
                 raise
 
     def wait_for_change_set(self, change_set_id: str, timeout: float = 600) -> ChangeSetResult:
-        """Poll until the change set is computed (CREATE_COMPLETE) or FAILED."""
-        deadline = time.monotonic() + timeout
-        delay = 0.2
-        while True:
-            result = self.describe_change_set(change_set_id)
-            if result.status in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE"):
-                return result
-            if time.monotonic() > deadline:
-                raise AwsError(f"change set {change_set_id} still {result.status} after {timeout:.0f}s")
-            self._sleep(delay)
-            delay = min(delay * 2, 5)
+        """Poll until the change set is computed (CREATE_COMPLETE) or FAILED. (botocore's
+        `change_set_create_complete` waiter fails on FAILED, which here is an answer: "no changes".)"""
+        return poll(lambda: self.describe_change_set(change_set_id),
+                    lambda result: result.status in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE"),
+                    timeout=timeout, backoff=CHANGE_SET_POLL, sleep=self._sleep,
+                    expired=lambda result, _waited: AwsError(
+                        f"change set {change_set_id} still {result.status} after {timeout:.0f}s"))
 
     def describe_change_set(self, change_set_id: str) -> ChangeSetResult:
         changes: list[ResourceChange] = []
@@ -160,6 +160,11 @@ class CloudFormation:
         with aws_errors(f"setting the stack policy of {stack_name}"):
             self._client.set_stack_policy(StackName=stack_name, StackPolicyBody=policy_body)
 
+    def stack_policy(self, stack_name: str) -> str | None:
+        """The stack policy body, or None when the stack has none."""
+        with aws_errors(f"reading the stack policy of {stack_name}"):
+            return self._client.get_stack_policy(StackName=stack_name).get("StackPolicyBody") or None
+
     def events(self, stack_name: str, limit: int = 50) -> list[StackEvent]:
         """The most recent events, newest first (one page is enough for progress and failure reasons)."""
         with aws_errors(f"reading events of {stack_name}"):
@@ -194,6 +199,7 @@ def _stack_info(stack: dict) -> StackInfo:
         last_updated=stack.get("LastUpdatedTime") or stack.get("CreationTime"),
         termination_protection=bool(stack.get("EnableTerminationProtection")),
         drift_status=stack.get("DriftInformation", {}).get("StackDriftStatus", ""),
+        capabilities=frozenset(stack.get("Capabilities", ())),
     )
 
 

@@ -4,7 +4,6 @@ since it was read (optimistic concurrency: the write is skipped, not forced, whe
 
 from __future__ import annotations
 
-import random
 import time
 from typing import Any, Callable, Iterable
 
@@ -13,9 +12,18 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from candlefish_ops.aws.base import aws_errors, client, error_code
+from candlefish_ops.aws.retry import Backoff, retry
 from candlefish_ops.errors import AwsError, NotFoundError
 
 BATCH_SIZE = 25  # BatchWriteItem's maximum
+# between rounds of unprocessed items: full jitter over 0.05 s, 0.1 s, 0.2 s, ...
+UNPROCESSED_BACKOFF = Backoff(first=0.05, factor=2, cap=5.0, jitter=True)
+
+
+class _Unprocessed(Exception):
+    """BatchWriteItem left items unprocessed (their count is the message)."""
+
+
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
@@ -76,17 +84,24 @@ class DynamoTable:
         return calls
 
     def _write_batch(self, batch: list[dict]) -> int:
+        """One BatchWriteItem, then again for what DynamoDB left unprocessed (throttled), with backoff."""
         pending, calls = {self.name: batch}, 0
-        for attempt in range(self._max_rounds):
+
+        def write() -> int:
+            nonlocal pending, calls
             with aws_errors(f"writing to table {self.name}"):
                 answer = self._client.batch_write_item(RequestItems=pending)
             calls += 1
             pending = answer.get("UnprocessedItems") or {}
-            if not pending:
-                return calls
-            self._sleep(random.uniform(0, 0.05 * 2 ** attempt))
-        raise AwsError(f"writing to table {self.name}: {len(pending.get(self.name, []))} items still unprocessed "
-                       f"after {self._max_rounds} attempts (throttled); rerun the command")
+            if pending:
+                raise _Unprocessed(len(pending.get(self.name, [])))
+            return calls
+
+        return retry(write, retryable=lambda error: isinstance(error, _Unprocessed), attempts=self._max_rounds,
+                     backoff=UNPROCESSED_BACKOFF, sleep=self._sleep,
+                     exhausted=lambda error, failures: AwsError(
+                         f"writing to table {self.name}: {error} items still unprocessed after {failures} attempts "
+                         "(throttled); rerun the command"))
 
     def put_if_unchanged(self, item: dict[str, Any], seen: dict[str, Any] | None) -> bool:
         """Write `item` only if the stored item still has every attribute of `seen` (None: only if there is no

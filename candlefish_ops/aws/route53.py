@@ -12,10 +12,13 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from candlefish_ops.aws.base import client, error_code, translate
-from candlefish_ops.dns.model import HealthCheckSettings, HealthCheckState, RecordSet, fqdn, record_from_api
+from candlefish_ops.aws.retry import Backoff, poll, retry
+from candlefish_ops.aws.route53_values import AliasTarget, HealthCheckSettings, HealthCheckState, RecordSet, fqdn
 from candlefish_ops.errors import AwsError, ConflictError
 
 THROTTLE_CODES = {"Throttling", "ThrottlingException", "PriorRequestNotComplete", "RequestLimitExceeded"}
+THROTTLE_BACKOFF = Backoff(first=0.5, factor=2, cap=10.0)
+INSYNC_POLL = Backoff(first=1.0, factor=2, cap=10.0)
 TAG_MANAGED_BY = "ManagedBy"
 TAG_ENVIRONMENT = "Environment"
 TAG_NAME = "candlefish:health-check"
@@ -28,6 +31,23 @@ class Zone:
     name: str                        # FQDN with trailing dot
     private: bool
     record_count: int = 0
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A health check as its checkers see it (any owner): what `report health` judges."""
+
+    id: str
+    target: str          # FQDN or IP, with the resource path
+    kind: str            # HTTPS, HTTP, TCP, CALCULATED, ...
+    observations: int
+    healthy_observations: int
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def healthy(self) -> bool:
+        """Route 53 considers an endpoint healthy when more than 18 % of its checkers report it healthy."""
+        return self.observations > 0 and self.healthy_observations / self.observations > 0.18
 
 
 class InterruptedWait(Exception):
@@ -48,19 +68,13 @@ class Route53:
         self._throttle_retries = throttle_retries
 
     def _call(self, action: str, operation: str, **request):
-        """One API call; throttling (about 5 requests/s per account) backs off and retries."""
-        delay = 0.5
-        for attempt in range(self._throttle_retries + 1):
-            try:
-                return getattr(self._client, operation)(**request)
-            except ClientError as error:
-                if error_code(error) not in THROTTLE_CODES or attempt == self._throttle_retries:
-                    raise translate(error, action) from error
-            except BotoCoreError as error:
-                raise translate(error, action) from error
-            self._sleep(delay)
-            delay = min(delay * 2, 10.0)
-        raise AssertionError("unreachable")
+        """One API call; throttling (about 5 requests/s per account) backs off and retries, on top of
+        botocore's own attempts (a burst of dns commands outlasts those)."""
+        try:
+            return retry(lambda: getattr(self._client, operation)(**request), retryable=_throttled,
+                         attempts=self._throttle_retries + 1, backoff=THROTTLE_BACKOFF, sleep=self._sleep)
+        except (ClientError, BotoCoreError) as error:
+            raise translate(error, action) from error
 
     # zones ---------------------------------------------------------------------------------------
     def find_zones(self, name: str) -> list[Zone]:
@@ -107,7 +121,8 @@ class Route53:
         """Submit one atomic change batch; returns the change id. A batch Route 53 rejects because the zone
         changed under us raises ConflictError (code InvalidChangeBatch)."""
         batch = {"Comment": comment[:256],
-                 "Changes": [{"Action": action, "ResourceRecordSet": record.to_api()} for action, record in changes]}
+                 "Changes": [{"Action": action, "ResourceRecordSet": record_to_api(record)}
+                             for action, record in changes]}
         try:
             answer = self._call(f"changing records of zone {zone_id}", "change_resource_record_sets",
                                 HostedZoneId=zone_id, ChangeBatch=batch)
@@ -124,26 +139,33 @@ class Route53:
     def wait_insync(self, change_id: str, timeout: float, progress: Callable[[str, float], None] | None = None,
                     clock: Callable[[], float] = time.monotonic) -> float:
         """Poll get_change until INSYNC; returns the seconds waited. Ctrl-C raises InterruptedWait."""
-        start, delay = clock(), 1.0
+        start = clock()
         try:
-            while True:
-                status = self.change_status(change_id)
-                waited = clock() - start
-                if progress:
-                    progress(status, waited)
-                if status == "INSYNC":
-                    return waited
-                if waited >= timeout:
-                    raise AwsError(f"change {change_id} is still {status} after {timeout:.0f}s; it is atomic and "
-                                   f"will complete: check with `aws route53 get-change --id {change_id}`")
-                self._sleep(min(delay, max(0.0, timeout - waited)))
-                delay = min(delay * 2, 10.0)
+            poll(lambda: self.change_status(change_id), lambda status: status == "INSYNC", timeout=timeout,
+                 backoff=INSYNC_POLL, sleep=self._sleep, clock=clock, seen=progress,
+                 expired=lambda status, _waited: AwsError(
+                     f"change {change_id} is still {status} after {timeout:.0f}s; it is atomic and will complete: "
+                     f"check with `aws route53 get-change --id {change_id}`"))
         except KeyboardInterrupt:
             raise InterruptedWait(change_id) from None
+        return clock() - start
 
     # health checks -------------------------------------------------------------------------------
     def list_health_checks(self, environment: str) -> tuple[HealthCheckState, ...]:
         """The health checks candlefish created for `environment` (found by their tags)."""
+        return tuple(_health_check_state(check, tags) for check, tags in self._health_checks_and_tags()
+                     if tags.get(TAG_MANAGED_BY) == "candlefish" and tags.get(TAG_ENVIRONMENT) == environment
+                     and TAG_NAME in tags)
+
+    def observed_health_checks(self, wanted: Callable[[str, tuple[tuple[str, str], ...]], bool]) -> list[HealthCheck]:
+        """The health checks `wanted(target, tags)` selects (any owner), with their checkers' latest
+        observations (asked only for those)."""
+        chosen = [(check, tuple(tags.items())) for check, tags in self._health_checks_and_tags()
+                  if wanted(_target(check.get("HealthCheckConfig", {})), tuple(tags.items()))]
+        return [self._observed(check, tags) for check, tags in chosen]
+
+    def _health_checks_and_tags(self) -> list[tuple[dict, dict[str, str]]]:
+        """Every health check of the account (all pages) with its tags."""
         checks, request = [], {}
         while True:
             answer = self._call("listing health checks", "list_health_checks", **request)
@@ -152,9 +174,7 @@ class Route53:
                 break
             request["Marker"] = answer["NextMarker"]
         tags = self._tags([c["Id"] for c in checks])
-        return tuple(_health_check_state(c, tags[c["Id"]]) for c in checks
-                     if tags.get(c["Id"], {}).get(TAG_MANAGED_BY) == "candlefish"
-                     and tags[c["Id"]].get(TAG_ENVIRONMENT) == environment and TAG_NAME in tags[c["Id"]])
+        return [(check, tags.get(check["Id"], {})) for check in checks]
 
     def _tags(self, ids: list[str]) -> dict[str, dict[str, str]]:
         result = {}
@@ -162,8 +182,16 @@ class Route53:
             answer = self._call("reading health-check tags", "list_tags_for_resources", ResourceType="healthcheck",
                                 ResourceIds=ids[start:start + _TAG_BATCH])
             for tag_set in answer.get("ResourceTagSets", []):
-                result[tag_set["ResourceId"]] = {t["Key"]: t["Value"] for t in tag_set.get("Tags", [])}
+                result[tag_set["ResourceId"]] = {t["Key"]: t.get("Value", "") for t in tag_set.get("Tags", [])}
         return result
+
+    def _observed(self, check: dict, tags: tuple[tuple[str, str], ...]) -> HealthCheck:
+        config = check.get("HealthCheckConfig", {})
+        answer = self._call(f"reading health check {check['Id']} status", "get_health_check_status",
+                            HealthCheckId=check["Id"])
+        observations = answer.get("HealthCheckObservations", [])
+        healthy = sum(1 for o in observations if o.get("StatusReport", {}).get("Status", "").startswith("Success"))
+        return HealthCheck(check["Id"], _target(config), config.get("Type", ""), len(observations), healthy, tags)
 
     def create_health_check(self, settings: HealthCheckSettings, environment: str, project: str) -> str:
         """Create (idempotent on AWS for the same caller reference and settings) and tag; returns the id."""
@@ -221,6 +249,44 @@ class Route53:
         return answer.get("Status", {}).get("ServeSignature", "unknown")
 
 
+def record_to_api(record: RecordSet) -> dict:
+    """The record set as Route 53's ResourceRecordSet."""
+    wire: dict = {"Name": record.name, "Type": record.type}
+    if record.set_id is not None:
+        wire["SetIdentifier"] = record.set_id
+    optional = {"Weight": record.weight, "Failover": record.failover, "Region": record.region,
+                "HealthCheckId": record.health_check_id}
+    wire.update({k: v for k, v in optional.items() if v is not None})
+    geo = {"ContinentCode": record.continent, "CountryCode": record.country,
+           "SubdivisionCode": record.subdivision}
+    if record.continent or record.country:
+        wire["GeoLocation"] = {k: v for k, v in geo.items() if v}
+    if record.alias:
+        wire["AliasTarget"] = {"HostedZoneId": record.alias.hosted_zone_id, "DNSName": record.alias.dns_name,
+                                 "EvaluateTargetHealth": record.alias.evaluate_target_health}
+    else:
+        wire["TTL"] = record.ttl
+        wire["ResourceRecords"] = [{"Value": v} for v in record.values]
+    return wire
+
+
+def record_from_api(data: dict) -> RecordSet:
+    geo = data.get("GeoLocation") or {}
+    alias = data.get("AliasTarget")
+    return RecordSet(
+        name=fqdn(data["Name"].replace("\\052", "*")), type=data["Type"], set_id=data.get("SetIdentifier"),
+        ttl=data.get("TTL"), values=tuple(r["Value"] for r in data.get("ResourceRecords", [])),
+        alias=AliasTarget(alias["DNSName"], alias["HostedZoneId"], bool(alias.get("EvaluateTargetHealth")))
+        if alias else None,
+        health_check_id=data.get("HealthCheckId"), weight=data.get("Weight"), failover=data.get("Failover"),
+        continent=geo.get("ContinentCode"), country=geo.get("CountryCode"),
+        subdivision=geo.get("SubdivisionCode"), region=data.get("Region"))
+
+
+def _throttled(error: Exception) -> bool:
+    return isinstance(error, ClientError) and error_code(error) in THROTTLE_CODES
+
+
 def _zone(data: dict) -> Zone:
     return Zone(data["Id"].rsplit("/", 1)[-1], fqdn(data["Name"]), bool(data.get("Config", {}).get("PrivateZone")),
                 int(data.get("ResourceRecordSetCount", 0)))
@@ -244,3 +310,7 @@ def _health_check_state(data: dict, tags: dict[str, str]) -> HealthCheckState:
         search_string=config.get("SearchString"))
     return HealthCheckState(data["Id"], tags[TAG_ENVIRONMENT], settings, int(data.get("HealthCheckVersion", 1)))
 
+
+def _target(config: dict) -> str:
+    """What a health check probes: FQDN or IP, then the resource path."""
+    return (config.get("FullyQualifiedDomainName") or config.get("IPAddress") or "") + (config.get("ResourcePath") or "")

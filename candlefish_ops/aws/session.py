@@ -23,19 +23,6 @@ def caller_identity(session: boto3.Session) -> dict[str, str]:
     return {"account": answer["Account"], "arn": answer["Arn"]}
 
 
-def check_account(session: boto3.Session, expected: str | None, config_file, environment: str = "") -> None:
-    """Refuse credentials for another account than `expected` (the config's `account_id`; None: any)."""
-    if expected is None:
-        return
-    from candlefish_ops.errors import CredentialsError
-
-    account = caller_identity(session)["account"]
-    if account != expected:
-        raise CredentialsError(f"these credentials are for account {account}, but {environment or 'the environment'} "
-                               f"lives in {expected} (account_id in {config_file}): switch AWS_PROFILE; nothing "
-                               "was read or changed")
-
-
 def exported_credentials(session: boto3.Session) -> dict[str, str]:
     """The session's resolved credentials as the AWS_* environment variables a child process reads."""
     credentials = session.get_credentials()

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -15,7 +14,11 @@ import boto3
 from botocore.exceptions import ClientError
 
 from candlefish_ops.aws.base import aws_errors, client, error_code, translate
+from candlefish_ops.aws.retry import Backoff, retry
 from candlefish_ops.errors import ConflictError, NotFoundError
+
+# between lock conflicts: full jitter over 0.2 s, 0.4 s, 0.8 s, ... (as many writers as may race stay apart)
+LOCK_BACKOFF = Backoff(first=0.2, factor=2, cap=30.0, jitter=True)
 
 
 class LockConflict(ConflictError):
@@ -117,22 +120,25 @@ class WafV2:
         change, at most `retries` times, sleeping a jittered, growing delay between attempts.
 
         Returns the state as written (addresses and the next LockToken) and the number of conflicts met."""
-        conflicts = 0
-        while True:
-            addresses = apply(state)
+        current, conflicts = state, 0
+
+        def attempt() -> IpSetState:
+            addresses = apply(current)
             if addresses is None:
-                return state, conflicts
-            try:
-                token = self.update_ip_set(state, addresses)
-                return replace(state, addresses=frozenset(addresses), lock_token=token), conflicts
-            except LockConflict:
-                conflicts += 1
-                if conflicts > retries:
-                    raise LockConflict(f"IP set {state.ref.name} kept changing under us ({conflicts} lock "
-                                       "conflicts); nothing of this batch was written to it: rerun the command",
-                                       "WAFOptimisticLockException") from None
-                self._sleep(random.uniform(0, 0.1 * 2 ** conflicts))
-                state = self.get_ip_set(state.ref)
+                return current
+            token = self.update_ip_set(current, addresses)
+            return replace(current, addresses=frozenset(addresses), lock_token=token)
+
+        def reread(_error: Exception, failures: int) -> None:
+            nonlocal current, conflicts
+            current, conflicts = self.get_ip_set(current.ref), failures
+
+        written = retry(attempt, retryable=lambda error: isinstance(error, LockConflict), attempts=retries + 1,
+                        backoff=LOCK_BACKOFF, sleep=self._sleep, before_retry=reread,
+                        exhausted=lambda _error, failures: LockConflict(
+                            f"IP set {state.ref.name} kept changing under us ({failures} lock conflicts); nothing "
+                            "of this batch was written to it: rerun the command", "WAFOptimisticLockException"))
+        return written, conflicts
 
 
 def check_capacity(session: boto3.Session, region: str, scope: str, rules: list[dict]) -> int:

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from candlefish_ops.cdn.paths import PathSet
 from candlefish_ops.cdn.plan import InProgress, InvalidationPlan, plan_invalidation
-from candlefish_ops.dns.targets import DISTRIBUTION_ID_OUTPUT
-from candlefish_ops.errors import NotFoundError, ValidationError
+from candlefish_ops.errors import ValidationError
+from candlefish_ops.stack_outputs import DISTRIBUTION_ID, StackOutputs
 
 DEFAULT_STACK = "edge"
 
@@ -54,17 +54,8 @@ class CdnService:
         return self._distribution_id
 
     def _read_distribution_id(self) -> str:
-        from candlefish_ops.aws.cloudformation import CloudFormation
-
-        region = self.stack.regions[0]
-        info = CloudFormation(self.session, region).describe_stack(self.stack.stack_name)
-        if info is None:
-            raise NotFoundError(f"stack {self.stack.stack_name} does not exist in {region}; deploy it first "
-                                f"(candlefish deploy {self.environment.name})")
-        if DISTRIBUTION_ID_OUTPUT not in info.outputs:
-            raise NotFoundError(f"stack {self.stack.stack_name} has no {DISTRIBUTION_ID_OUTPUT} output; pass "
-                                "--stack KEY for the stack that has one")
-        return info.outputs[DISTRIBUTION_ID_OUTPUT]
+        return StackOutputs(self.session, self.environment).value(
+            self.stack.key, DISTRIBUTION_ID, fix="pass --stack KEY for the stack that has one")
 
     def in_progress(self) -> list[InProgress]:
         running = [item for item in self.cloudfront.invalidations(self.distribution_id) if item.in_progress]

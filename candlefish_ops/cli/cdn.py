@@ -60,9 +60,9 @@ def invalidate(ctx: typer.Context, env: str = ENV_ARGUMENT, paths: list[str] = P
     plan = service.plan(request)
     if dry_run:
         return render_plan(plan, app_ctx.output)
-    if plan.sends and app_ctx.protected(environment):
-        ui.confirm(f"invalidate {len(plan.request.paths)} paths on distribution {plan.distribution_id} "
-                   f"({environment.name})?", app_ctx.yes)
+    if plan.sends:
+        app_ctx.gate.confirm(environment, f"invalidate {len(plan.request.paths)} paths on distribution "
+                                          f"{plan.distribution_id} ({environment.name})?")
     result = service.execute(plan)
     if wait:
         ui.info(f"waiting for invalidation {result.invalidation_id} (CloudFront takes minutes)...")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, complete_stack, environment_session, plain_session
+from candlefish_ops.cli.common import (ENV_ARGUMENT, app_context, complete_stack, environment_session,
+                                       plain_session)
 
 
 def register(app: typer.Typer) -> None:
@@ -29,9 +30,9 @@ def deploy(
         help="Let this stateful resource be replaced or removed (repeatable); otherwise such a change set is refused."),
 ) -> None:
     """Deploy the environment's stacks in dependency order, each through a change set."""
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
-    from candlefish_ops.deploy.service import check_account, refuse_failed_preflight, run_deploy
+    from candlefish_ops.deploy.service import refuse_failed_preflight, run_deploy
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
 
@@ -41,9 +42,8 @@ def deploy(
     allowed = parse_allowed(allow_replacement)
     environment = app.environment(env)
     deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
-    session = plain_session(app, environment.region)
-    if not app.local:
-        check_account(session, environment)
+    plain_session(app, environment.region)  # under --local: the CLI's local step points the SDK at the emulator
+    session = app.checked_session(environment)
     preflight = run_preflight(session, environment, deploy_plan.targets)
     if not app.json and preflight.checks:
         render_preflight(preflight)
@@ -70,18 +70,17 @@ def _not_emulated(deploy_plan) -> dict[str, list[str]]:
 
 def status(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
     """Each stack of the environment: region, status, last update, outputs."""
-    from candlefish_ops.aws.cloudformation import CloudFormation
     from candlefish_ops.deploy.render import render_status
+    from candlefish_ops.stack_outputs import StackOutputs
 
     app = app_context(ctx)
     environment = app.environment(env)
     session = environment_session(app, environment)
-    clients = {}
+    stacks = StackOutputs(session, environment)
     rows = []
     for key, stack in environment.stacks.items():
         for region in stack.regions:
-            cfn = clients.setdefault(region, CloudFormation(session, region))
-            info = cfn.describe_stack(stack.stack_name)
+            info = stacks.stack(key, region)
             rows.append({"stack": key, "region": region, "stack_name": stack.stack_name,
                          "status": info.status if info else "NOT_DEPLOYED",
                          "last_updated": info.last_updated.isoformat() if info and info.last_updated else None,

@@ -50,8 +50,8 @@ def update(
     asked = []
 
     def confirm(current_plan) -> None:
-        if app_ctx.protected(dns.environment) or asked:
-            ui.confirm(f"Apply these DNS changes to {env} ({report.summary(current_plan)})?", app_ctx.yes)
+        app_ctx.gate.confirm(dns.environment, f"Apply these DNS changes to {env} ({report.summary(current_plan)})?",
+                             always=bool(asked))
         asked.append(True)
 
     final, result = service.update(dns, lambda p: _show_plan(p, app_ctx.json), confirm, app_ctx.yes, plan, adopt,
@@ -111,8 +111,7 @@ def canary(
         _table(f"canary {canary_plan.name}", ["Action", "Record", "Before", "After"], rows)
     change_id = None
     if rows and not plan:
-        if app_ctx.protected(dns.environment):
-            ui.confirm(f"Move the canary of {env}?", app_ctx.yes)
+        app_ctx.gate.confirm(dns.environment, f"Move the canary of {env}?")
         change_id = service.apply_canary(dns, canary_plan, timeout)
     data = {"environment": env, "record": canary_plan.name,
             "before_percent": round(canary_plan.before[0].percent, 1), "after_percent": canary_plan.after_percent,

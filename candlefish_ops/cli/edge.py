@@ -96,7 +96,7 @@ def rollback(ctx: typer.Context, env: str = ENV_ARGUMENT,
              stack: str | None = STACK) -> None:
     """Redeploy the edge stack with a recorded release's packages (the previous one by default)."""
     from candlefish_ops.deploy.artifacts import ArtifactsStore
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
     from candlefish_ops.deploy.service import run_deploy
     from candlefish_ops.edge.releases import ReleaseLog
@@ -123,8 +123,8 @@ def prune(ctx: typer.Context, env: str = ENV_ARGUMENT,
 
     app_ctx, environment, deployed = _deployed(ctx, env, stack)
     doomed = service.prune_plan(deployed.session, deployed, keep)
-    if doomed and not dry_run and app_ctx.protected(environment):
-        ui.confirm(f"delete {len(doomed)} unused Lambda@Edge version(s) of {env}?", app_ctx.yes)
+    if doomed and not dry_run:
+        app_ctx.gate.confirm(environment, f"delete {len(doomed)} unused Lambda@Edge version(s) of {env}?")
     results = [{**item, "result": "would delete"} for item in doomed] if dry_run else service.prune(deployed.session, doomed)
     ui.emit({"environment": env, "versions": results}, app_ctx.output, lambda data: ui.table(
         f"{env}: edge prune", ("function", "version", "result"),

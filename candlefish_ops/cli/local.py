@@ -166,7 +166,7 @@ def demo(ctx: typer.Context, env: str = ENV_ARGUMENT,
     deploy it again (every stack unchanged, nothing executed); a summary per stack after each, timed."""
     from candlefish_ops.cli import local_step
     from candlefish_ops.deploy.demo import run_demo
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import render_demo_run
 
     app = app_context(ctx)

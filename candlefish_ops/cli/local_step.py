@@ -42,7 +42,7 @@ def start(app, region: str | None, attach: bool = True) -> str:
 def bootstrap_plan(environment, needs: tuple[str, ...] = ()):
     """The deploy of `needs` (default: every stack) with dependencies; templates and parameters are checked
     here, so call it before starting the emulator."""
-    from candlefish_ops.deploy.planner import plan_deploy, with_dependencies
+    from candlefish_ops.deploy.plan import plan_deploy, with_dependencies
 
     return plan_deploy(environment, with_dependencies(environment, needs) if needs else (), protected=False)
 

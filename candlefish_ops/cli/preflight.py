@@ -18,7 +18,7 @@ def preflight(
     only: list[str] = typer.Option([], "--only", help="Check only this stack (repeatable)."),
 ) -> None:
     """Each check PASS / WARN / FAIL with the fix; exit code 1 when one FAILs. `deploy` runs it too."""
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
 

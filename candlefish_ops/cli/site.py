@@ -47,9 +47,9 @@ def publish(ctx: typer.Context, env: str = ENV_ARGUMENT, folder: Path = DIR_ARGU
         ui.warn(problem)
     if plan_only:
         return render_plan(plan, cdn_plan, app_ctx.output)
-    if not plan.empty and app_ctx.protected(environment):
-        ui.confirm(f"publish {len(plan.uploads)} file(s) to {env}, invalidate {len(plan.invalidation)} path(s), "
-                   f"delete {len(plan.deletes)} object(s)?", app_ctx.yes)
+    if not plan.empty:
+        app_ctx.gate.confirm(environment, f"publish {len(plan.uploads)} file(s) to {env}, invalidate "
+                                          f"{len(plan.invalidation)} path(s), delete {len(plan.deletes)} object(s)?")
     result = service.publish(plan, BarProgress())
     render_result(result, cdn_plan, app_ctx.output)
 
@@ -77,6 +77,7 @@ def rollback(ctx: typer.Context, env: str = ENV_ARGUMENT,
     ui.info(f"rolling {env} back to site release {target.release_id} ({target.time.isoformat(timespec='seconds')})")
     if plan_only:
         return render_plan(plan, cdn_plan, app_ctx.output)
-    if not plan.empty and app_ctx.protected(environment):
-        ui.confirm(f"restore {len(plan.uploads)} file(s) of release {target.release_id} on {env}?", app_ctx.yes)
+    if not plan.empty:
+        app_ctx.gate.confirm(environment,
+                             f"restore {len(plan.uploads)} file(s) of release {target.release_id} on {env}?")
     render_result(service.rollback(target, plan, files), cdn_plan, app_ctx.output)

@@ -37,7 +37,7 @@ def _manager(ctx: typer.Context, env: str, csv: bool = False, check=None):
     if check is not None:
         check(environment)
     session = environment_session(app_ctx, environment, (environment.waf.security_stack,))
-    return app_ctx, environment, WafManager(session, environment)
+    return app_ctx, environment, WafManager(session, environment, gate=app_ctx.gate)
 
 
 def _check_add(kind: str, requests, expires: str | None, allow_private: bool = False):
@@ -71,9 +71,9 @@ def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm
         _report_unwritten(plan.reconciled, "dry run")
         return _render(app_ctx.output, WafResult(plan, ()), planned=True)
     threshold = environment.waf.confirm_threshold
-    if confirm and app_ctx.protected(environment) and plan.size > threshold:
-        ui.confirm(f"{plan.action}: change {plan.size} entries in {environment.name} "
-                   f"(more than waf.confirm_threshold={threshold})?", app_ctx.yes)
+    if confirm and plan.size > threshold:
+        app_ctx.gate.confirm(environment, f"{plan.action}: change {plan.size} entries in {environment.name} "
+                                          f"(more than waf.confirm_threshold={threshold})?")
     result = manager.execute(plan)
     _report_reconciled(result.repaired, result.unrepaired)
     _render(app_ctx.output, result)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from candlefish_ops.deploy.executor import DeployReport
-from candlefish_ops.deploy.planner import DeployPlan
+from candlefish_ops.deploy.plan import DeployPlan
 
 
 @dataclass(frozen=True)

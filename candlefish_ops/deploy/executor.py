@@ -13,17 +13,18 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable, Protocol, Sequence
 
-from candlefish_ops.aws.cloudformation import ChangeSetResult, CloudFormation, ResourceChange, StackEvent, StackInfo
+from candlefish_ops.aws.cloudformation import (CAPABILITIES, ChangeSetResult, CloudFormation, ResourceChange,
+                                               StackEvent, StackInfo)
 from candlefish_ops.config import Environment
-from candlefish_ops.deploy.planner import DeployPlan, StackTarget, reference_region
+from candlefish_ops.deploy import state
+from candlefish_ops.deploy.plan import DeployPlan, StackTarget, reference_region
+from candlefish_ops.deploy.state import Action, FollowUp, Result, Step, Verdict
 from candlefish_ops.errors import Aborted, CandlefishError, CredentialsError
-
-SUCCESS_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
-UPDATABLE_STATES = SUCCESS_STATES | {"UPDATE_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
+from candlefish_ops.stack_outputs import StackOutputs
 
 
 class Interrupted(CandlefishError):
@@ -41,8 +42,8 @@ class StackResult:
     key: str
     region: str
     stack_name: str
-    action: str = "none"      # create | update | recreate | none
-    result: str = "pending"   # created | updated | unchanged | planned | failed | skipped | interrupted
+    action: Action = Action.NONE
+    result: Result = Result.PENDING
     duration: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
     changes: tuple[ResourceChange, ...] = ()
@@ -52,7 +53,7 @@ class StackResult:
 
     @property
     def ok(self) -> bool:
-        return self.result in ("created", "updated", "unchanged", "planned")
+        return self.result in state.OK_RESULTS
 
     def to_dict(self) -> dict:
         return {
@@ -144,8 +145,7 @@ class DeployExecutor:
         self._cancel = threading.Event()
         self._clients: dict[str, CloudFormation] = {}
         self._clients_lock = threading.Lock()
-        self._outputs: dict[tuple[str, str], dict[str, str]] = {}
-        self._outputs_lock = threading.Lock()
+        self._outputs = StackOutputs(session, environment, cloudformation=self._cfn, usable=state.UPDATABLE_STATUSES)
         self._recreated: set[str] = set()
         self._approved_all = False
         self._unexecuted: dict[str, tuple[StackTarget, str]] = {}
@@ -189,7 +189,7 @@ class DeployExecutor:
             blocker = self._failed_dependency(target, results)
             if blocker:
                 results[(target.key, target.region)] = StackResult(
-                    target.key, target.region, target.stack_name, result="skipped",
+                    target.key, target.region, target.stack_name, result=Result.SKIPPED,
                     message=f"skipped: dependency {blocker} did not deploy")
                 self._hooks.state(target, "SKIPPED", f"dependency {blocker} did not deploy")
             else:
@@ -203,7 +203,7 @@ class DeployExecutor:
         if not pending:
             return
         if not plan.execute:
-            self._gather(pool, [pool.submit(self._discard, item, "planned") for item in pending])
+            self._gather(pool, [pool.submit(self._discard, item, Result.PLANNED) for item in pending])
             return
         self._confirm(plan, pending, number)
         self._gather(pool, [pool.submit(self._execute, item) for item in pending])
@@ -221,7 +221,7 @@ class DeployExecutor:
                     self._hooks.state(item.target, "REFUSED", item.result.message)
         if not execute:
             return pending
-        self._gather(pool, [pool.submit(self._discard, item, "failed") for item in pending if refusals[id(item)]])
+        self._gather(pool, [pool.submit(self._discard, item, Result.FAILED) for item in pending if refusals[id(item)]])
         return [item for item in pending if not refusals[id(item)]]
 
     def _confirm(self, plan: DeployPlan, pending: Sequence[Prepared], number: int) -> None:
@@ -236,7 +236,7 @@ class DeployExecutor:
             answer = self._hooks.confirm(question + (" and the later batches?" if later else "?"), later)
         except BaseException as stop:
             for item in pending:
-                self._discard(item, "cancelled")
+                self._discard(item, Result.CANCELLED)
             if isinstance(stop, Aborted) and number > 1:
                 done = "batch 1 was" if number == 2 else f"batches 1-{number - 1} were"
                 raise Aborted(f"cancelled before batch {number}/{len(plan.batches)}: {done} deployed, nothing "
@@ -262,13 +262,13 @@ class DeployExecutor:
         try:
             prepared = self._prepare_change_set(target, result, execute)
         except StackFailure as failure:
-            result.result, result.message = "failed", str(failure)
+            result.result, result.message = Result.FAILED, str(failure)
             self._hooks.state(target, "FAILED", str(failure))
             prepared = Prepared(target, result)
         except CredentialsError:
             raise  # nothing can deploy without credentials: stop the whole run with one line
         except CandlefishError as error:
-            result.result, result.message = "failed", str(error)
+            result.result, result.message = Result.FAILED, str(error)
             self._hooks.state(target, "FAILED", str(error))
             prepared = Prepared(target, result)
         result.duration = time.monotonic() - started
@@ -277,47 +277,103 @@ class DeployExecutor:
     def _prepare_change_set(self, target: StackTarget, result: StackResult, execute: bool) -> Prepared:
         cfn = self._cfn(target.region)
         self._hooks.state(target, "CHECKING")
-        stack = self._settled_stack(cfn, target)
-        kind = "UPDATE" if stack is not None else "CREATE"
-        result.action = "recreate" if target.label in self._recreated else kind.lower()
+        stack, step = self._settled_stack(cfn, target)
+        kind = state.change_set_kind(step)
+        result.action = state.action_for(step, recreated=target.label in self._recreated)
         try:
             parameters = self._resolve(target, execute)
             parameters.update(self._ip_set_parameters(target, execute))
             parameters.update(self._release_parameters(target, stack, parameters, execute, result))
         except _Unresolved as missing:
-            result.result, result.message = "planned", str(missing)
+            result.result, result.message = Result.PLANNED, str(missing)
             self._hooks.state(target, "PLANNED", str(missing))
             return Prepared(target, result, stack=stack)
-        if stack is not None and not self._force and self._same_as_deployed(cfn, target, stack, parameters):
-            return self._unchanged(cfn, target, result, stack, None)
+        if stack is not None:
+            comparison = self._compare(cfn, target, stack, parameters)
+            if comparison.verdict is Verdict.SKIP:
+                return self._unchanged(cfn, target, result, stack, comparison.follow_ups, execute)
         self._hooks.state(target, "CHANGE SET")
+        return self._computed(cfn, target, result, stack, kind, parameters, execute)
+
+    def _computed(self, cfn: CloudFormation, target: StackTarget, result: StackResult, stack: StackInfo | None,
+                  kind: str, parameters: dict[str, str], execute: bool) -> Prepared:
+        """Create the change set and act on what CloudFormation computed."""
         change_set = self._create_change_set(cfn, target, kind, parameters)
-        if change_set is None or change_set.empty:
-            return self._unchanged(cfn, target, result, stack, change_set)
-        if change_set.status != "CREATE_COMPLETE":
+        seen = state.ChangeSetSeen(created=change_set is not None, status=change_set.status if change_set else "",
+                                   reason=change_set.reason if change_set else "",
+                                   no_changes=bool(change_set and change_set.empty))
+        decision = state.after_change_set(seen)
+        if decision.next is state.Next.UNCHANGED:
+            if change_set is not None:
+                self._forget(change_set.change_set_id)
+                cfn.delete_change_set(change_set.change_set_id)
+            follow_ups = self._follow_ups(cfn, target, stack, parameters)
+            return self._unchanged(cfn, target, result, stack, follow_ups, execute)
+        if decision.next is state.Next.FAIL:
             self._discard_ids(cfn, target, change_set.change_set_id, kind)
-            raise StackFailure(f"change set failed: {change_set.reason or change_set.status}")
+            raise StackFailure(decision.message)
         result.changes = change_set.changes
         self._hooks.state(target, "REVIEW", f"{len(change_set.changes)} change(s)")
         return Prepared(target, result, change_set.change_set_id, kind, stack)
 
-    def _same_as_deployed(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo,
-                          parameters: dict[str, str]) -> bool:
-        """A no-op costs DescribeStacks + GetTemplate instead of a change set's four calls (--force: never)."""
-        from candlefish_ops.deploy.planner import matches_deployed
+    # -- the no-op check: read only what the state machine asks for ---------------------------------
 
-        if stack.parameters != {**dict(target.template.defaults), **parameters} or stack.tags != dict(target.tags):
-            return False  # no need to read the template
-        return matches_deployed(target, cfn.template_body(target.stack_name), stack.parameters, stack.tags, parameters)
+    def _wanted(self, target: StackTarget, parameters: dict[str, str]) -> state.Wanted:
+        return state.Wanted(
+            template_body=target.template.body, parameters={**dict(target.template.defaults), **parameters},
+            tags=dict(target.tags), capabilities=frozenset(CAPABILITIES),
+            termination_protection=target.termination_protection, stack_policy=self._wanted_policy(),
+            force=self._force)
 
-    def _unchanged(self, cfn, target, result, stack, change_set: ChangeSetResult | None) -> Prepared:
-        if change_set is not None:
-            self._forget(change_set.change_set_id)
-            cfn.delete_change_set(change_set.change_set_id)
-        result.action, result.result = "none", "unchanged"
+    @staticmethod
+    def _deployed(stack: StackInfo) -> state.Deployed:
+        return state.Deployed(parameters=stack.parameters, tags=stack.tags, capabilities=stack.capabilities,
+                              termination_protection=stack.termination_protection)
+
+    def _compare(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo,
+                 parameters: dict[str, str]) -> state.Comparison:
+        """A no-op costs DescribeStacks + GetTemplate (+ GetStackPolicy where a policy is set) instead of a
+        change set's four calls; --force never skips."""
+        deployed, wanted = self._deployed(stack), self._wanted(target, parameters)
+        while True:
+            comparison = state.compare(deployed, wanted)
+            if comparison.verdict is Verdict.READ_TEMPLATE:
+                deployed = replace(deployed, template_body=cfn.template_body(target.stack_name))
+            elif comparison.verdict is Verdict.READ_POLICY:
+                deployed = replace(deployed, stack_policy=cfn.stack_policy(target.stack_name))
+            else:
+                return comparison
+
+    def _follow_ups(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo | None,
+                    parameters: dict[str, str]) -> frozenset[FollowUp]:
+        """An unchanged stack found through an empty change set: read the policy only where one is set."""
+        if stack is None:
+            return frozenset()
+        deployed, wanted = self._deployed(stack), self._wanted(target, parameters)
+        if wanted.stack_policy is not None:
+            deployed = replace(deployed, stack_policy=cfn.stack_policy(target.stack_name))
+        return state.follow_ups(deployed, wanted)
+
+    def _wanted_policy(self, exempt=()) -> str | None:
+        """The stack policy of a protected environment (None: the environment sets none)."""
+        if not self._environment.protected:
+            return None
+        from candlefish_ops.deploy.guard import stack_policy
+
+        return stack_policy(exempt)
+
+    def _unchanged(self, cfn: CloudFormation, target: StackTarget, result: StackResult, stack: StackInfo | None,
+                   follow_ups: frozenset[FollowUp], execute: bool) -> Prepared:
+        result.action, result.result = Action.NONE, Result.UNCHANGED
         result.outputs = dict(stack.outputs) if stack else {}
-        self._remember_outputs(target, result.outputs)
-        self._protect(cfn, target, stack)
+        self._outputs.remember(target.key, target.region, result.outputs)
+        if FollowUp.TERMINATION_PROTECTION in follow_ups:
+            cfn.set_termination_protection(target.stack_name, True)
+        if FollowUp.STACK_POLICY in follow_ups:
+            if execute:
+                cfn.set_stack_policy(target.stack_name, self._wanted_policy())
+            self._hooks.state(target, "STACK POLICY", ("set" if execute else "would set") +
+                              " the policy that denies replacing or deleting stateful resources")
         self._record_release(target, result, executed=False)
         self._hooks.state(target, "UNCHANGED")
         return Prepared(target, result, stack=stack)
@@ -346,7 +402,7 @@ class DeployExecutor:
         except CredentialsError:
             raise
         except (StackFailure, CandlefishError) as failure:
-            item.result.result, item.result.message = "failed", str(failure)
+            item.result.result, item.result.message = Result.FAILED, str(failure)
             self._hooks.state(item.target, "FAILED", str(failure))
         except KeyboardInterrupt:  # raised in this worker (e.g. by a hook): start nothing after it
             self._cancel.set()
@@ -369,27 +425,25 @@ class DeployExecutor:
         self._hooks.state(target, f"{item.change_set_type}_IN_PROGRESS")
         stack = self._wait_for_stack(cfn, target, since)
         result.duration += time.monotonic() - started
-        if stack is not None and stack.status in SUCCESS_STATES:
-            result.result = "created" if item.change_set_type == "CREATE" else "updated"
+        outcome = state.after_execution(item.change_set_type, stack.status if stack else None, bool(result.release))
+        if outcome.result is not Result.FAILED:
+            result.result = outcome.result
             result.outputs = dict(stack.outputs)
-            self._remember_outputs(target, result.outputs)
+            self._outputs.remember(target.key, target.region, result.outputs)
             self._protect(cfn, target, stack)
             self._guard(cfn, target)
             self._record_release(target, result, executed=True)
             self._hooks.state(target, stack.status)
             return
-        result.result = "failed"
-        result.message = self._failure_reasons(cfn, target, stack, since)
-        if result.release and stack is not None and stack.status == "UPDATE_ROLLBACK_COMPLETE":
-            result.message += ("; CloudFormation rolled back, so the distribution keeps the previous Lambda@Edge "
-                               "versions (this release is not recorded)")
+        result.result = Result.FAILED
+        result.message = self._failure_reasons(cfn, target, stack, since) + outcome.hint
         self._hooks.state(target, stack.status if stack else "DELETED", result.message)
 
     def _forget(self, change_set_id: str) -> None:
         with self._unexecuted_lock:
             self._unexecuted.pop(change_set_id, None)
 
-    def _discard(self, item: Prepared, outcome: str) -> None:
+    def _discard(self, item: Prepared, outcome: Result) -> None:
         """Delete a change set that will not be executed (and the empty stack a CREATE one made)."""
         self._discard_ids(self._cfn(item.target.region), item.target, item.change_set_id, item.change_set_type)
         item.result.result = outcome
@@ -403,35 +457,26 @@ class DeployExecutor:
 
     # -- stack state ---------------------------------------------------------------------------------
 
-    def _settled_stack(self, cfn: CloudFormation, target: StackTarget) -> StackInfo | None:
-        """The stack as it can be changed now: wait for running operations, clean up leftovers."""
+    def _settled_stack(self, cfn: CloudFormation, target: StackTarget) -> tuple[StackInfo | None, Step]:
+        """The stack as it can be changed now (None: to be created) and the step the state machine chose:
+        running operations are waited for, leftovers cleaned up, a failed first create recreated."""
         stack = cfn.describe_stack(target.stack_name)
-        if stack is not None and stack.status.endswith("_IN_PROGRESS") and stack.status != "REVIEW_IN_PROGRESS":
-            self._hooks.state(target, "WAITING", f"{stack.status} (another operation is running)")
-            stack = self._wait_for_stack(cfn, target, datetime.now(timezone.utc), report_events=False)
-        if stack is None:
-            return None
-        if stack.status == "REVIEW_IN_PROGRESS":
-            self._hooks.state(target, "CLEANUP", "removing a leftover change set from an abandoned deploy")
-            self._delete_and_wait(cfn, target)
-            return None
-        if stack.status == "ROLLBACK_COMPLETE":
-            return self._recreate(cfn, target)
-        if stack.status not in UPDATABLE_STATES:
-            raise StackFailure(f"stack is {stack.status}: fix it first (for UPDATE_ROLLBACK_FAILED, run "
-                               f"`aws cloudformation continue-update-rollback --stack-name {target.stack_name} "
-                               f"--region {target.region}`), then rerun the deploy")
-        return stack
-
-    def _recreate(self, cfn: CloudFormation, target: StackTarget) -> None:
-        """Delete a ROLLBACK_COMPLETE stack (only with --recreate-failed) so it is created afresh."""
-        if not self._recreate_failed:
-            raise StackFailure("stack is ROLLBACK_COMPLETE after a failed first create and cannot be updated; "
-                               "rerun with --recreate-failed to delete and create it again")
-        self._hooks.state(target, "DELETING", "recreating a stack left in ROLLBACK_COMPLETE")
-        self._delete_and_wait(cfn, target)
-        self._recreated.add(target.label)
-        return None
+        while True:
+            settled = state.settle(stack.status if stack else None, recreate_failed=self._recreate_failed,
+                                   stack_name=target.stack_name, region=target.region)
+            if settled.step is Step.WAIT:
+                self._hooks.state(target, "WAITING", settled.message)
+                stack = self._wait_for_stack(cfn, target, datetime.now(timezone.utc), report_events=False)
+                continue
+            if settled.step is Step.FAIL:
+                raise StackFailure(settled.message)
+            if settled.step in (Step.CLEAN_UP, Step.RECREATE):
+                self._hooks.state(target, "CLEANUP" if settled.step is Step.CLEAN_UP else "DELETING", settled.message)
+                self._delete_and_wait(cfn, target)
+                if settled.step is Step.RECREATE:
+                    self._recreated.add(target.label)
+                return None, Step.CREATE
+            return (stack if settled.step is Step.UPDATE else None), settled.step
 
     def _delete_and_wait(self, cfn: CloudFormation, target: StackTarget) -> None:
         cfn.delete_stack(target.stack_name)
@@ -469,8 +514,7 @@ class DeployExecutor:
                    if e.status.endswith("_FAILED") and e.reason]
         status = stack.status if stack else "deleted"
         detail = "; ".join(reversed(reasons)) or (stack.status_reason if stack else "") or "no reason given"
-        hint = " (rerun with --recreate-failed to start over)" if status == "ROLLBACK_COMPLETE" else ""
-        return f"{status}: {detail}{hint}"
+        return f"{status}: {detail}"
 
     def _protect(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo | None) -> None:
         if target.termination_protection and not (stack and stack.termination_protection):
@@ -478,11 +522,11 @@ class DeployExecutor:
 
     def _guard(self, cfn: CloudFormation, target: StackTarget, exempt=()) -> None:
         """Protected environments: the stack policy that denies replacing or deleting stateful resources,
-        set before an update (leaving out what --allow-replacement allowed) and after every change."""
-        if self._environment.protected:
-            from candlefish_ops.deploy.guard import stack_policy
-
-            cfn.set_stack_policy(target.stack_name, stack_policy(exempt))
+        set before an update (leaving out what --allow-replacement allowed) and after every change (an
+        unchanged stack gets it through the no-op check's follow-ups)."""
+        policy = self._wanted_policy(exempt)
+        if policy is not None:
+            cfn.set_stack_policy(target.stack_name, policy)
 
     def _destructive_allowed(self, change: ResourceChange) -> bool:
         from candlefish_ops.deploy.guard import destructive, key
@@ -515,7 +559,7 @@ class DeployExecutor:
             raise StackFailure("this stack carries Lambda@Edge functions and no edge release step was given")
         self._hooks.state(target, "PACKAGING", "Lambda@Edge functions")
         parameters, result.release = self._release.parameters(
-            target, stack.parameters if stack else {}, resolved, self._outputs_for, upload=execute)
+            target, stack.parameters if stack else {}, resolved, self._outputs.of, upload=execute)
         changed = [c.name for c in result.release if c.status != "unchanged"]
         self._hooks.state(target, "PACKAGED", f"changed: {', '.join(changed)}" if changed else "no function changed")
         return parameters
@@ -528,9 +572,6 @@ class DeployExecutor:
         except CandlefishError as error:
             result.message = f"deployed, but the edge release was not recorded ({error}); rerun the deploy to record it"
 
-    def _outputs_for(self, key: str, region: str) -> dict[str, str] | None:
-        return self._outputs_of(self._environment.stacks[key].stack_name, key, region)
-
     def _resolve(self, target: StackTarget, execute: bool) -> dict[str, str]:
         return {name: value.resolve(lambda ref: self._output_value(target, ref, execute))
                 for name, value in target.parameters.items()}
@@ -538,7 +579,7 @@ class DeployExecutor:
     def _output_value(self, target: StackTarget, ref, execute: bool) -> str:
         source = self._environment.stacks[ref.stack]
         region = reference_region(ref, target.region, source.regions)
-        outputs = self._outputs_of(source.stack_name, ref.stack, region)
+        outputs = self._outputs.of(ref.stack, region)
         if outputs is None:
             if not execute:
                 raise _Unresolved(f"parameters wait for {ref} (stack {ref.stack} not deployed yet)")
@@ -547,23 +588,6 @@ class DeployExecutor:
         if ref.output not in outputs:
             raise StackFailure(f"{ref}: stack {source.stack_name} ({region}) has no output {ref.output!r}")
         return outputs[ref.output]
-
-    def _outputs_of(self, stack_name: str, key: str, region: str) -> dict[str, str] | None:
-        with self._outputs_lock:
-            if (key, region) in self._outputs:
-                return self._outputs[(key, region)]
-        stack = self._cfn(region).describe_stack(stack_name)
-        if stack is None or stack.status not in UPDATABLE_STATES:
-            return None
-        self._remember_outputs_for(key, region, dict(stack.outputs))
-        return stack.outputs
-
-    def _remember_outputs(self, target: StackTarget, outputs: dict[str, str]) -> None:
-        self._remember_outputs_for(target.key, target.region, outputs)
-
-    def _remember_outputs_for(self, key: str, region: str, outputs: dict[str, str]) -> None:
-        with self._outputs_lock:
-            self._outputs[(key, region)] = outputs
 
     # -- plumbing ------------------------------------------------------------------------------------
 
@@ -585,7 +609,7 @@ class DeployExecutor:
     @staticmethod
     def _failed_dependency(target: StackTarget, results) -> str | None:
         for (key, region), result in results.items():
-            if key in target.depends_on and result.result in ("failed", "skipped", "interrupted"):
+            if key in target.depends_on and result.result in state.BLOCKING_RESULTS:
                 return f"{key} ({region})"
         return None
 
@@ -594,8 +618,8 @@ class DeployExecutor:
             started = set(self._started)
         begun = [(t.label, results[(t.key, t.region)].result) for t in plan.targets
                  if t.label in started and (t.key, t.region) in results]
-        running = [label for label, result in begun if result == "pending"]
-        finished = [f"{label} {result}" for label, result in begun if result != "pending"]
+        running = [label for label, result in begun if result is Result.PENDING]
+        finished = [f"{label} {result}" for label, result in begun if result is not Result.PENDING]
         said = f"; CloudFormation carries on with {', '.join(running)} (execution had begun)" if running else ""
         said += f"; finished before it: {', '.join(finished)}" if finished else ""
         return (f"interrupted: stopped waiting and started no further change set{said}. AWS is consistent; "

@@ -9,7 +9,8 @@ from typing import Sequence
 from candlefish_ops import ui
 from candlefish_ops.aws.cloudformation import ResourceChange, StackEvent
 from candlefish_ops.deploy.executor import DeployReport, Prepared
-from candlefish_ops.deploy.planner import DeployPlan, StackTarget
+from candlefish_ops.deploy.plan import DeployPlan, StackTarget
+from candlefish_ops.gate import Gate
 
 _SYMBOLS = {"Add": "+", "Modify": "~", "Remove": "-", "Import": "+", "Dynamic": "~"}
 _COLOURS = {"+": "green", "~": "yellow", "-": "red"}
@@ -93,13 +94,10 @@ class DeployView:
         """One question for the deploy: the stacks of later batches are listed (their diffs need this
         batch's outputs, so they are shown as their batch runs); "each" asks again per batch."""
         with self._paused():
-            if not still_to_come:
-                ui.confirm(question, self._assume_yes)
-                return "all"
-            if not self._assume_yes:
+            if still_to_come and not self._assume_yes:
                 ui.info(f"still to come after this batch ({len(still_to_come)} stack(s); their diffs show as "
                         f"they run): {_escape(', '.join(still_to_come))}")
-            return ui.confirm_all_or_each(question, self._assume_yes)
+            return Gate(yes=self._assume_yes).confirm_deploy(question, still_to_come)
 
     # -- drawing -------------------------------------------------------------------------------------
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy.executor import DeployExecutor, DeployHooks, DeployReport
-from candlefish_ops.deploy.planner import DeployPlan, StackTarget
+from candlefish_ops.deploy.plan import DeployPlan, StackTarget
 from candlefish_ops.errors import ValidationError
-
-
-def check_account(session, environment: Environment) -> None:
-    """Refuse to touch an account other than the one the config names."""
-    from candlefish_ops.aws.session import check_account as check
-
-    check(session, environment.account_id, environment.file, environment.name)
 
 
 def refuse_failed_preflight(preflight, plan: DeployPlan) -> None:

@@ -10,8 +10,9 @@ from candlefish_ops.dns.model import (CLOUDFRONT_ZONE, NEW_HEALTH_CHECK, AliasTa
                                       RecordSet, host, partition_of)
 from candlefish_ops.dns.names import path_problem
 from candlefish_ops.dns.ownership import absolute
-from candlefish_ops.dns.targets import (DISTRIBUTION_ID_OUTPUT, HEALTH_CHECK_HOST_OUTPUTS, HEALTH_CHECK_STAGE_OUTPUTS,
-                                        ZONE_OUTPUTS, Target, bind, parse_target)
+from candlefish_ops.dns.targets import (HEALTH_CHECK_HOST_OUTPUTS, HEALTH_CHECK_STAGE_OUTPUTS, ZONE_OUTPUTS, Target,
+                                        bind, parse_target)
+from candlefish_ops.stack_outputs import DISTRIBUTION_ID
 from candlefish_ops.errors import ValidationError
 
 StackOutputs = Mapping[tuple[str, str], Mapping[str, str]]   # (stack key, region) -> outputs
@@ -61,7 +62,7 @@ def distributions(config: DnsConfig, zone: str, environment) -> list[Distributio
 
 def distribution_id(outputs: StackOutputs, environment, distribution: Distribution) -> str:
     target = Target("cloudfront", distribution.stack_key, distribution.region)
-    return output(outputs, environment, target, DISTRIBUTION_ID_OUTPUT)
+    return output(outputs, environment, target, DISTRIBUTION_ID)
 
 
 def desired_health_checks(config: DnsConfig, environment, outputs: StackOutputs) -> tuple[HealthCheckSettings, ...]:

@@ -15,6 +15,7 @@ from candlefish_ops.dns.model import NEW_HEALTH_CHECK, RecordKey, RecordSet, hos
 from candlefish_ops.dns.ownership import absolute, marker_name, owned_keys
 from candlefish_ops.dns.plan import DnsPlan, RecordChange, batches, plan_dns, same_record_changes
 from candlefish_ops.errors import AwsError, CandlefishError, ConflictError, NotFoundError, ValidationError
+from candlefish_ops.stack_outputs import HOSTED_ZONE_ID, StackOutputs
 
 MAX_CONFLICT_RETRIES = 3
 
@@ -46,6 +47,7 @@ class DnsSession:
         from candlefish_ops.aws.route53 import Route53
 
         self.route53 = Route53(self.session, sleep=self.sleep)
+        self.outputs = StackOutputs(self.session, self.environment, self.sleep)
         self._zone = None
 
     @property
@@ -72,17 +74,7 @@ def check_config(environment) -> None:
 
 
 def stack_outputs(dns: DnsSession, pairs) -> dict[tuple[str, str], dict[str, str]]:
-    from candlefish_ops.aws.cloudformation import CloudFormation
-
-    outputs = {}
-    for key, region in pairs:
-        name = dns.environment.stacks[key].stack_name
-        stack = CloudFormation(dns.session, region, sleep=dns.sleep).describe_stack(name)
-        if stack is None:
-            raise NotFoundError(f"stack {name} does not exist in {region}; deploy it first "
-                                f"(candlefish deploy {dns.environment.name})")
-        outputs[(key, region)] = stack.outputs
-    return outputs
+    return {(key, region): dns.outputs.require(key, region) for key, region in pairs}
 
 
 def find_zone(dns: DnsSession):
@@ -111,14 +103,10 @@ def find_zone(dns: DnsSession):
 
 
 def _zone_id_from_stack(dns: DnsSession) -> str | None:
-    from candlefish_ops.aws.cloudformation import CloudFormation
-
     key = dns.config.stacks.get("dns")
-    stack = dns.environment.stacks.get(key)
-    if stack is None:
+    if key not in dns.environment.stacks:
         return None
-    info = CloudFormation(dns.session, stack.regions[0], sleep=dns.sleep).describe_stack(stack.stack_name)
-    return info.outputs.get("HostedZoneId") if info else None
+    return (dns.outputs.of(key) or {}).get(HOSTED_ZONE_ID)
 
 
 def check_distribution_aliases(dns: DnsSession, outputs) -> None:

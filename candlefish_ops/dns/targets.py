@@ -11,24 +11,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from candlefish_ops import stack_outputs as outputs
 from candlefish_ops.dns.names import host_problem
 from candlefish_ops.echo import quoted
 
 KINDS = {
-    "cloudfront": ("edge", "DistributionDomainName"),
-    "alb": ("compute", "LoadBalancerDnsName"),
-    "api": ("api", "RestApiRegionalDomainName"),           # the regional custom domain api.DOMAIN
-    "websocket": ("api", "WebSocketRegionalDomainName"),   # the regional custom domain ws.DOMAIN
+    "cloudfront": ("edge", outputs.DISTRIBUTION_DOMAIN_NAME),
+    "alb": ("compute", outputs.LOAD_BALANCER_DNS_NAME),
+    "api": ("api", outputs.REST_API_REGIONAL_DOMAIN_NAME),           # the regional custom domain api.DOMAIN
+    "websocket": ("api", outputs.WEBSOCKET_REGIONAL_DOMAIN_NAME),    # the regional custom domain ws.DOMAIN
 }
-ALB_ZONE_OUTPUT = "LoadBalancerHostedZoneId"
 # The Route 53 zone of each alias target's name (CloudFront's is fixed: model.CLOUDFRONT_ZONE).
-ZONE_OUTPUTS = {"alb": ALB_ZONE_OUTPUT, "api": "RestApiRegionalHostedZoneId",
-                "websocket": "WebSocketRegionalHostedZoneId"}
+ZONE_OUTPUTS = {"alb": outputs.LOAD_BALANCER_ZONE_ID, "api": outputs.REST_API_REGIONAL_ZONE_ID,
+                "websocket": outputs.WEBSOCKET_REGIONAL_ZONE_ID}
 # Health checks of an API probe its own region's execute-api host (the custom domain's name is routed
 # between regions by the very records the check guards); the REST API answers there under its stage.
-HEALTH_CHECK_HOST_OUTPUTS = {"api": "RestApiDomainName", "websocket": "WebSocketDomainName"}
-HEALTH_CHECK_STAGE_OUTPUTS = {"api": "RestApiStageName"}
-DISTRIBUTION_ID_OUTPUT = "DistributionId"
+HEALTH_CHECK_HOST_OUTPUTS = {"api": outputs.REST_API_DOMAIN_NAME, "websocket": outputs.WEBSOCKET_DOMAIN_NAME}
+HEALTH_CHECK_STAGE_OUTPUTS = {"api": outputs.REST_API_STAGE_NAME}
 _SYMBOLIC = re.compile(r"^(?P<kind>[a-z]+)(:(?P<stack>[a-z][a-z0-9-]*))?(@(?P<region>[a-z0-9-]+))?$")
 _HOST = re.compile(r"^(?=.{1,253}\.?\Z)(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?\Z", re.I)
 

@@ -20,6 +20,7 @@ from candlefish_ops.edge.releases import EDGE_REGION, FunctionRecord, Release, R
 from candlefish_ops.edge.runtime import runtime_python
 from candlefish_ops.edge.wheels import WheelCache
 from candlefish_ops.errors import ValidationError
+from candlefish_ops.stack_outputs import DISTRIBUTION_ID, StackOutputs
 
 # The edge stack's parameters the generated config is made from (templates/edge.yaml).
 ALIASES, ORIGINALS, OPTIMIZED, API_ORIGIN, DOMAIN = (
@@ -115,7 +116,7 @@ class EdgeRelease:
 
 def edge_inputs(environment: Environment, target, resolved: Mapping[str, str], outputs_of: OutputsOf) -> EdgeInputs:
     """The names the generated edge_config.json needs, from the edge stack's resolved parameters."""
-    from candlefish_ops.deploy.planner import reference_region
+    from candlefish_ops.deploy.plan import reference_region
 
     stack = environment.stacks[target.key]
     missing = [name for name in (ALIASES, ORIGINALS, OPTIMIZED, API_ORIGIN) if name not in resolved]
@@ -178,31 +179,24 @@ class DeployedEdge:
     """The edge stack as deployed: its target, resolved parameters and the outputs of what it reads."""
 
     def __init__(self, session, environment: Environment, key: str) -> None:
-        from candlefish_ops.deploy.planner import plan_deploy
+        from candlefish_ops.deploy.plan import plan_deploy
 
         self.session, self.environment = session, environment
         self.target = plan_deploy(environment, (key,), execute=False).targets[0]
-        self._outputs: dict[tuple[str, str], dict[str, str] | None] = {}
+        self._stacks = StackOutputs(session, environment)
 
     def outputs_of(self, key: str, region: str) -> dict[str, str] | None:
-        from candlefish_ops.aws.cloudformation import CloudFormation
-
-        if (key, region) not in self._outputs:
-            stack = CloudFormation(self.session, region).describe_stack(self.environment.stacks[key].stack_name)
-            self._outputs[(key, region)] = dict(stack.outputs) if stack else None
-        return self._outputs[(key, region)]
+        return self._stacks.of(key, region)
 
     def stack(self):
-        from candlefish_ops.aws.cloudformation import CloudFormation
-
-        stack = CloudFormation(self.session, self.target.region).describe_stack(self.target.stack_name)
+        stack = self._stacks.stack(self.target.key, self.target.region)
         if stack is None:
             raise ValidationError(f"stack {self.target.stack_name} is not deployed in {self.target.region}: "
                                   f"run `candlefish deploy {self.environment.name}` first")
         return stack
 
     def resolved(self) -> dict[str, str]:
-        from candlefish_ops.deploy.planner import reference_region
+        from candlefish_ops.deploy.plan import reference_region
 
         def lookup(ref) -> str:
             region = reference_region(ref, self.target.region, self.environment.stacks[ref.stack].regions)
@@ -223,7 +217,7 @@ def edge_status(session, deployed: DeployedEdge, local: list[Package]) -> list[d
 
     stack = deployed.stack()
     outputs, parameters = dict(stack.outputs), dict(stack.parameters)
-    distribution = outputs.get("DistributionId")
+    distribution = outputs.get(DISTRIBUTION_ID)
     if not distribution:
         raise ValidationError(f"stack {stack.name} has no DistributionId output")
     associations = CloudFront(session).distribution(distribution).associations()

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Sequence
 
 from candlefish_ops.config import Environment
-from candlefish_ops.deploy.planner import StackTarget, reference_region
+from candlefish_ops.deploy.plan import StackTarget, reference_region
 from candlefish_ops.preflight import WARN, Check, PreflightReport
+from candlefish_ops.stack_outputs import StackOutputs
 
 
 def run_preflight(session, environment: Environment, targets: Sequence[StackTarget]) -> PreflightReport:
     """Every check that applies to `targets` (the stacks a deploy would touch)."""
     checks: list[Check] = []
-    outputs: dict[tuple[str, str], dict[str, str] | None] = {}
+    outputs = StackOutputs(session, environment)
     for target in targets:
         checks.extend(_waf_capacity(session, environment, target, outputs))
         checks.extend(_account_checks(session, environment, target, outputs))
@@ -99,8 +100,6 @@ def _waf_capacity(session, environment: Environment, target: StackTarget, output
 def _parameters(session, environment: Environment, target: StackTarget, outputs) -> tuple[dict[str, str], list[str]]:
     """The target's parameters as far as they are known now: literal ones, and references to outputs of
     stacks already deployed. The others are left out (and named)."""
-    from candlefish_ops.aws.cloudformation import CloudFormation
-
     values, waiting = {}, []
     for name, value in target.parameters.items():
         missing = []
@@ -108,10 +107,7 @@ def _parameters(session, environment: Environment, target: StackTarget, outputs)
         def lookup(ref):
             source = environment.stacks[ref.stack]
             region = reference_region(ref, target.region, source.regions)
-            if (ref.stack, region) not in outputs:
-                stack = CloudFormation(session, region).describe_stack(source.stack_name)
-                outputs[(ref.stack, region)] = dict(stack.outputs) if stack is not None else None
-            found = (outputs[(ref.stack, region)] or {}).get(ref.output)
+            found = (outputs.of(ref.stack, region) or {}).get(ref.output)
             if found is None:
                 missing.append(str(ref))
                 return ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from candlefish_ops import stack_outputs as names
 from candlefish_ops.reports.collect_costs import environment_tag
 from candlefish_ops.reports.health import (
     FAIL, INFO, MISSING, PASS, WARN, Check, HealthReport, drift_text, judge_at_least_percent, judge_at_most,
@@ -107,9 +108,10 @@ def collect_health(session, environment, now: datetime | None = None,
 
 def read_stacks(clients: HealthClients, environment) -> list[StackState]:
     states = []
-    for stack in environment.stacks.values():
+    reader = names.StackOutputs(clients.session, environment, cloudformation=clients.cloudformation)
+    for key, stack in environment.stacks.items():
         for region in stack.regions:
-            info = clients.cloudformation(region).describe_stack(stack.stack_name)
+            info = reader.stack(key, region)
             states.append(StackState(stack.stack_name, region, info))
     return states
 
@@ -121,12 +123,13 @@ def discover(stacks: list[StackState], reads) -> Resources:
         if state.info is None:
             continue
         outputs = state.info.outputs
-        found.distribution_id = found.distribution_id or outputs.get("DistributionId")
-        found.web_acl_name = found.web_acl_name or outputs.get("WebAclName") or _acl_name(outputs.get("WebAclArn"))
-        if outputs.get("RestApiId"):
-            found.rest_apis.append((state.region, outputs["RestApiId"]))
-        if outputs.get("WebSocketApiId"):
-            found.websocket_apis.append((state.region, outputs["WebSocketApiId"]))
+        found.distribution_id = found.distribution_id or outputs.get(names.DISTRIBUTION_ID)
+        found.web_acl_name = (found.web_acl_name or outputs.get(names.WEB_ACL_NAME)
+                              or _acl_name(outputs.get(names.WEB_ACL_ARN)))
+        if outputs.get(names.REST_API_ID):
+            found.rest_apis.append((state.region, outputs[names.REST_API_ID]))
+        if outputs.get(names.WEBSOCKET_API_ID):
+            found.websocket_apis.append((state.region, outputs[names.WEBSOCKET_API_ID]))
         found.functions.extend((state.region, name) for name in reads.stack_functions(state.region, state.name))
     return found
 

@@ -39,8 +39,9 @@ from candlefish_ops.site.plan import (
     uploads_for,
 )
 from candlefish_ops.site.releases import RELEASES, SiteReleaseLog, entry_copy_key, release_id
+from candlefish_ops.stack_outputs import STATIC_ASSETS_BUCKET, StackOutputs
 
-BUCKET_OUTPUT = "StaticAssetsBucketName"
+BUCKET_OUTPUT = STATIC_ASSETS_BUCKET
 
 
 class Progress:
@@ -112,15 +113,9 @@ class SiteService:
                                   f"{', '.join(sorted(self.environment.stacks))})")
         stack = self.environment.stacks[key]
         region = stack.regions[0]
+        name = StackOutputs(self.session, self.environment).value(
+            key, BUCKET_OUTPUT, fix="set site.storage_stack to the stack that creates the static-assets bucket")
         cloudformation = CloudFormation(self.session, region)
-        info = cloudformation.describe_stack(stack.stack_name)
-        if info is None:
-            raise NotFoundError(f"stack {stack.stack_name} does not exist in {region}; deploy it first "
-                                f"(candlefish deploy {self.environment.name})")
-        name = info.outputs.get(BUCKET_OUTPUT)
-        if not name:
-            raise NotFoundError(f"stack {stack.stack_name} has no {BUCKET_OUTPUT} output; set site.storage_stack "
-                                "to the stack that creates the static-assets bucket")
         if name not in cloudformation.physical_ids(stack.stack_name, "AWS::S3::Bucket"):
             raise ValidationError(f"bucket {name} (output {BUCKET_OUTPUT} of {stack.stack_name}) is not a bucket "
                                   f"that stack owns; refusing to publish {self.environment.name} into it")

@@ -40,7 +40,9 @@ from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
 from candlefish_ops.config.waf import SET_KINDS, VERSIONS
-from candlefish_ops.errors import CandlefishError, CredentialsError, ValidationError
+from candlefish_ops.errors import CandlefishError, ValidationError
+from candlefish_ops.gate import Gate
+from candlefish_ops.stack_outputs import IP_SET_ARNS, WAF_LEDGER_TABLE, StackOutputs
 from candlefish_ops.waf import plan as planner
 from candlefish_ops.waf.addresses import NetworkIndex, Request, parse_batch, version_of
 from candlefish_ops.waf.expiry import utc_now
@@ -49,8 +51,6 @@ from candlefish_ops.waf.ledger import (ACTIVE, LIVE, REMOVED, LedgerEntry, Recon
 from candlefish_ops.waf.plan import SetChange, SetView, Stamp, WafPlan
 
 
-_SET_OUTPUTS = {"block_v4": "BlockListV4Arn", "block_v6": "BlockListV6Arn",
-                "allow_v4": "AllowListV4Arn", "allow_v6": "AllowListV6Arn"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class WafManager:
     """`candlefish waf` for one environment: plans against live state, executes with the protocol above."""
 
     def __init__(self, session, environment, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, gate: Gate | None = None) -> None:
         from candlefish_ops.aws.wafv2 import WafV2
 
         self.environment = environment
@@ -103,6 +103,7 @@ class WafManager:
         self._refs = None
         self._table = None
         self._caller = None
+        self._gate = gate or Gate()
 
     # ---- reading -------------------------------------------------------------------------------------------
 
@@ -110,25 +111,16 @@ class WafManager:
         """The caller's ARN (the ledger's "who"); refuses another account than the config's `account_id`
         before anything is read or repaired."""
         if self._caller is None:
-            from candlefish_ops.aws.session import caller_identity
-
-            identity = caller_identity(self._session)
-            expected = self.environment.account_id
-            if expected and identity["account"] != expected:
-                raise CredentialsError(f"these credentials are for account {identity['account']}, but "
-                                       f"{self.environment.name} lives in {expected}: switch AWS_PROFILE")
-            self._caller = identity["arn"]
+            self._caller = self._gate.identity(self._session, self.environment)["arn"]
         return self._caller
 
     def _security_outputs(self) -> dict[str, str]:
         """Outputs of the security stack (`waf.security_stack`), {} when the environment has none deployed."""
         if self._outputs is None:
-            from candlefish_ops.aws.cloudformation import CloudFormation
-
-            stack = self.environment.stacks.get(self.config.security_stack)
-            info = (CloudFormation(self._session, stack.regions[0], self._sleep).describe_stack(stack.stack_name)
-                    if stack is not None else None)
-            self._outputs = dict(info.outputs) if info is not None else {}
+            key = self.config.security_stack
+            found = (StackOutputs(self._session, self.environment, self._sleep).of(key)
+                     if key in self.environment.stacks else None)
+            self._outputs = found or {}
         return self._outputs
 
     def _ref(self, kind: str, version: str):
@@ -138,7 +130,7 @@ class WafManager:
             from candlefish_ops.aws.wafv2 import ref_from_arn
 
             refs, wanted = {}, []
-            for key, output in _SET_OUTPUTS.items():
+            for key, output in IP_SET_ARNS.items():
                 ref = None if key in self.config.explicit else ref_from_arn(self._security_outputs().get(output, ""))
                 if ref is not None:
                     refs[key] = ref
@@ -158,7 +150,7 @@ class WafManager:
 
             name = self.config.ledger_table
             if "ledger_table" not in self.config.explicit:
-                name = self._security_outputs().get("WafLedgerTableName") or name
+                name = self._security_outputs().get(WAF_LEDGER_TABLE) or name
             self._table = DynamoTable(self._session, self.config.region, name, sleep=self._sleep)
         return self._table
 

@@ -49,7 +49,7 @@ def test_protected_only_on_aws_unless_rehearsing(monkeypatch):
 @pytest.mark.parametrize("typed, expected", [("y\n", "all"), ("yes\n", "all"), ("E\n", "each"), ("each\n", "each"),
                                              ("maybe\ne\n", "each")])
 def test_deploy_question_answers(monkeypatch, typed, expected):
-    from candlefish_ops.deploy.planner import DeployPlan
+    from candlefish_ops.deploy.plan import DeployPlan
     from candlefish_ops.deploy.render import DeployView
 
     monkeypatch.setattr("sys.stdin", TerminalInput(typed))
@@ -59,7 +59,7 @@ def test_deploy_question_answers(monkeypatch, typed, expected):
 
 @pytest.mark.parametrize("typed", ["n\n", "\n", ""])
 def test_deploy_question_no_enter_or_end_of_input_cancels(monkeypatch, capsys, typed):
-    from candlefish_ops.deploy.planner import DeployPlan
+    from candlefish_ops.deploy.plan import DeployPlan
     from candlefish_ops.deploy.render import DeployView
 
     monkeypatch.setattr("sys.stdin", TerminalInput(typed))
@@ -72,7 +72,7 @@ def test_deploy_question_no_enter_or_end_of_input_cancels(monkeypatch, capsys, t
 
 
 def test_last_batch_is_a_plain_yes_no(monkeypatch, capsys):
-    from candlefish_ops.deploy.planner import DeployPlan
+    from candlefish_ops.deploy.plan import DeployPlan
     from candlefish_ops.deploy.render import DeployView
 
     monkeypatch.setattr("sys.stdin", TerminalInput("y\n"))
@@ -82,7 +82,7 @@ def test_last_batch_is_a_plain_yes_no(monkeypatch, capsys):
 
 
 def test_yes_flag_never_reads_stdin(monkeypatch):
-    from candlefish_ops.deploy.planner import DeployPlan
+    from candlefish_ops.deploy.plan import DeployPlan
     from candlefish_ops.deploy.render import DeployView
 
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal

@@ -60,10 +60,11 @@ def load_site(session, deployed, workdir: Path | None = None, progress=lambda te
     from candlefish_ops.edge.functions import FUNCTIONS
     from candlefish_ops.edge.releases import EDGE_REGION
     from candlefish_ops.edge.serve.rules import TIMEOUT_LIMIT, side
+    from candlefish_ops.stack_outputs import DISTRIBUTION_ID
 
     stack = deployed.stack()
     outputs, parameters = dict(stack.outputs), dict(stack.parameters)
-    distribution_id = outputs.get("DistributionId")
+    distribution_id = outputs.get(DISTRIBUTION_ID)
     if not distribution_id:
         raise ValidationError(f"stack {stack.name} has no DistributionId output")
     cloudfront = CloudFront(session)

@@ -9,7 +9,7 @@ import pytest
 
 from candlefish_ops.config import load_environment
 from candlefish_ops.deploy.executor import DeployExecutor
-from candlefish_ops.deploy.planner import plan_deploy
+from candlefish_ops.deploy.plan import plan_deploy
 from candlefish_ops.errors import Aborted
 
 

@@ -58,7 +58,7 @@ def eight_independent_stacks(tmp_path):
 def run_interrupted(config_dir, parallel: int):
     from candlefish_ops.aws.session import new_session
     from candlefish_ops.config import load_environment
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
 
     environment = load_environment(config_dir, "staging")
     plan = plan_deploy(environment, [], execute=True)

@@ -49,7 +49,7 @@ def test_the_live_table_resumed_after_printing_does_not_overwrite_what_was_print
     from candlefish_ops import ui
     from candlefish_ops.config import load_environment
     from candlefish_ops.deploy.executor import Prepared, StackResult
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import DeployView
 
     terminal = Tty()

@@ -12,7 +12,7 @@ def _engine_deploy(project_dir, force=False):
     from candlefish_ops.aws.base import CallCounter
     from candlefish_ops.config import load_environment
     from candlefish_ops.deploy.executor import SilentHooks
-    from candlefish_ops.deploy.planner import plan_deploy
+    from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.service import run_deploy
 
     environment = load_environment(project_dir, "staging")

@@ -147,3 +147,61 @@ def test_unprotected_stacks_get_no_stack_policy(aws, cli, project):
     project.write("config/production.yaml", _config("orders", protected=False))
     assert _deploy(cli, project).exit_code == 0
     assert not aws.client("cloudformation").get_stack_policy(StackName="fixture-production-data").get("StackPolicyBody")
+
+
+def _engine_redeploy(project_dir, **options):
+    """A redeploy through the engine, counting the CloudFormation calls it makes."""
+    from collections import Counter
+
+    import boto3
+
+    from candlefish_ops.aws.base import CallCounter
+    from candlefish_ops.config import load_environment
+    from candlefish_ops.deploy.executor import SilentHooks
+    from candlefish_ops.deploy.plan import plan_deploy
+    from candlefish_ops.deploy.service import run_deploy
+
+    environment = load_environment(project_dir, "production")
+    session = boto3.Session(region_name="us-east-1")
+    counter = CallCounter(session)
+    report = run_deploy(session, environment, plan_deploy(environment, **options), SilentHooks(), assume_yes=True,
+                        parallel=1, recreate_failed=False)
+    return report, Counter(c for c in counter.calls if c.startswith("cloudformation."))
+
+
+def _policy(cfn) -> dict | None:
+    body = cfn.get_stack_policy(StackName="fixture-production-data").get("StackPolicyBody")
+    return json.loads(body) if body else None
+
+
+def test_an_unchanged_stack_gets_the_stack_policy_without_a_change_set(aws, cli, project):
+    """A stack deployed before its environment was protected (or whose policy was changed by hand) is a
+    no-op otherwise: the redeploy reads the policy and sets it, and makes no change set."""
+    from candlefish_ops.deploy.guard import stack_policy
+
+    project.write("templates/data.yaml", TABLE)
+    project.write("config/production.yaml", _config("orders", protected=False))
+    assert _deploy(cli, project).exit_code == 0
+    cfn = aws.client("cloudformation")
+    assert _policy(cfn) is None
+
+    project.write("config/production.yaml", _config("orders"))
+    planned = cli("deploy", "production", "--plan", "--config-dir", project.config_dir)
+    assert planned.exit_code == 0 and _policy(cfn) is None  # --plan changes nothing
+    report, calls = _engine_redeploy(project.config_dir)
+    assert [(r.result, r.action) for r in report.results] == [("unchanged", "none")]
+    assert calls == {"cloudformation.DescribeStacks": 1, "cloudformation.GetTemplate": 1,
+                     "cloudformation.GetStackPolicy": 1, "cloudformation.SetStackPolicy": 1}
+    assert _policy(cfn) == json.loads(stack_policy())
+
+    report, calls = _engine_redeploy(project.config_dir)  # now equal: three reads, no write
+    assert [r.result for r in report.results] == ["unchanged"]
+    assert calls == {"cloudformation.DescribeStacks": 1, "cloudformation.GetTemplate": 1,
+                     "cloudformation.GetStackPolicy": 1}
+
+    cfn.set_stack_policy(StackName="fixture-production-data", StackPolicyBody=json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]}))
+    result = _deploy(cli, project)
+    assert result.exit_code == 0 and result.json()["stacks"][0]["result"] == "unchanged"
+    assert _policy(cfn) == json.loads(stack_policy())
+    assert cfn.list_change_sets(StackName="fixture-production-data")["Summaries"] == []

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from candlefish_ops.config import dependency_batches, load_environment
-from candlefish_ops.deploy.planner import plan_deploy
 from candlefish_ops.deploy.templates import load_template
-from candlefish_ops.errors import ConfigError, ValidationError
+from candlefish_ops.errors import ConfigError
 
 TEMPLATE = """
 Parameters:
@@ -62,9 +61,6 @@ def test_good_config_loads_typed_and_batches_dependencies(tmp_path):
     assert env.stacks["c"].depends_on == ("a", "b")
     assert env.stacks["a"].stack_name == "demo-staging-a"
     assert dependency_batches(env.stacks) == [["a"], ["b"], ["c"]]
-    plan = plan_deploy(env)
-    assert [[t.label for t in batch] for batch in plan.batches] == [
-        ["a (us-east-1)"], ["b (us-east-1)", "b (eu-west-1)"], ["c (us-east-1)"]]
 
 
 @pytest.mark.parametrize("body, message", [
@@ -96,27 +92,6 @@ def test_bad_config_names_file_and_key(tmp_path, body, message):
     assert "staging.yaml" in str(raised.value)
 
 
-@pytest.mark.parametrize("params, message", [
-    ("{}", r"needs Name \(no Default\)"),
-    ("{Name: x, Colour: red}", "Colour not declared by template"),
-    ("{Name: '${b.Missing}'}", "has no output 'Missing'"),
-])
-def test_template_parameters_and_outputs_checked_before_any_call(tmp_path, params, message):
-    config = write_env(tmp_path, f"project: demo\nstacks:\n  a: {{template: t.yaml, parameters: {params}}}\n"
-                                 "  b: {template: t.yaml, parameters: {Name: x}}\n")
-    with pytest.raises(ConfigError, match=message):
-        plan_deploy(load_environment(config, "staging"))
-
-
-def test_missing_template_and_unknown_only(tmp_path):
-    config = write_env(tmp_path, "project: demo\nstacks: {a: {template: nope.yaml}}\n")
-    with pytest.raises(ConfigError, match="stacks.a.template: no template at .*nope.yaml"):
-        plan_deploy(load_environment(config, "staging"))
-    config = write_env(tmp_path, GOOD)
-    with pytest.raises(ValidationError, match="unknown stack 'zz'"):
-        plan_deploy(load_environment(config, "staging"), only=["zz"])
-
-
 def test_unknown_environment_lists_known_ones(tmp_path):
     config = write_env(tmp_path, GOOD)
     with pytest.raises(ConfigError, match=r"known environments: staging"):
@@ -128,14 +103,6 @@ def test_stack_tags_cannot_override_ours(tmp_path):
     env = load_environment(config, "staging")
     assert env.stack_tags(env.stacks["a"]) == {"ManagedBy": "candlefish", "Team": "x", "Project": "demo",
                                                "Environment": "staging"}
-
-
-def test_with_dependencies_is_transitive(tmp_path):
-    from candlefish_ops.deploy.planner import with_dependencies
-
-    env = load_environment(write_env(tmp_path, GOOD), "staging")
-    assert sorted(with_dependencies(env, ["c"])) == ["a", "b", "c"]
-    assert with_dependencies(env, ["a"]) == ["a"]
 
 
 YAML_ERROR_ON_LINE_6 = {
@@ -156,15 +123,6 @@ def test_yaml_errors_name_the_line_of_the_mistake(tmp_path, body):
     with pytest.raises(ConfigError) as raised:
         load_environment(config, "staging")
     assert ": line 6, column " in str(raised.value) and "not valid YAML" in str(raised.value)
-
-
-def test_a_missing_template_says_where_it_looked_and_which_key_sets_it(tmp_path):
-    config = write_env(tmp_path, "project: demo\ntemplates_dir: ../cfn\nstacks: {a: {template: app.yaml}}\n")
-    with pytest.raises(ConfigError) as raised:
-        plan_deploy(load_environment(config, "staging"))
-    message = str(raised.value)
-    assert "staging.yaml: stacks.a.template: no template at" in message
-    assert str((tmp_path / "cfn" / "app.yaml").resolve()) in message and "templates_dir" in message
 
 
 def test_a_template_yaml_error_names_its_line(tmp_path):

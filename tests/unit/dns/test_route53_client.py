@@ -113,3 +113,37 @@ def test_ctrl_c_during_update_wait_says_how_to_check(route53):
         service.wait(dns, "C7", None)
     assert caught.value.exit_code == 130
     assert "aws route53 get-change --id C7" in str(caught.value) and "dns status production" in str(caught.value)
+
+
+def _health_check(check_id, fqdn):
+    return {"Id": check_id, "CallerReference": check_id, "HealthCheckVersion": 1,
+            "HealthCheckConfig": {"Type": "HTTPS", "FullyQualifiedDomainName": fqdn, "ResourcePath": "/health",
+                                  "Port": 443, "RequestInterval": 30, "FailureThreshold": 3}}
+
+
+def test_one_listing_serves_dns_and_report_health(route53):
+    """The health checks of an environment (dns) and the observed ones (report health) come from the same
+    listing: every page, tags 10 ids a call, throttling retried."""
+    client, stubber, _sleeps = route53
+    checks = [_health_check(f"hc{i}", f"h{i}.candlefish.ai") for i in range(11)]
+    tags = {"ManagedBy": "candlefish", "Environment": "staging", "candlefish:health-check": "api"}
+
+    def listing():
+        stubber.add_response("list_health_checks", {"HealthChecks": checks[:6], "IsTruncated": True, "NextMarker": "m",
+                                                    "Marker": "", "MaxItems": "6"})
+        _throttle(stubber, "list_health_checks")
+        stubber.add_response("list_health_checks", {"HealthChecks": checks[6:], "IsTruncated": False,
+                                                    "Marker": "m", "MaxItems": "6"}, {"Marker": "m"})
+        stubber.add_response("list_tags_for_resources", {"ResourceTagSets": [
+            {"ResourceType": "healthcheck", "ResourceId": "hc3", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]})
+        stubber.add_response("list_tags_for_resources", {"ResourceTagSets": []})
+
+    listing()
+    [state] = client.list_health_checks("staging")
+    assert (state.id, state.settings.name, state.settings.fqdn) == ("hc3", "api", "h3.candlefish.ai")
+    listing()
+    stubber.add_response("get_health_check_status", {"HealthCheckObservations": [
+        {"StatusReport": {"Status": "Success: HTTP Status Code 200"}}, {"StatusReport": {"Status": "Failure"}}]})
+    [observed] = client.observed_health_checks(lambda target, tag_pairs: target == "h10.candlefish.ai/health")
+    assert (observed.id, observed.observations, observed.healthy_observations, observed.healthy) == ("hc10", 2, 1, True)
+    stubber.assert_no_pending_responses()

@@ -13,6 +13,8 @@ moto 5.2.5 gaps closed here (each one is listed, with the test that shows it, in
 - DescribeStacks shows a list parameter as a Python list's repr ("['a', 'b']") and masks NoEcho parameters
   by comparing values with key names: AWS shows "a,b" and masks by key ("****"); candlefish's no-op
   check compares these values, so they are shown as AWS does;
+- DescribeStacks never reports Capabilities: AWS reports those acknowledged by the stack's last operation
+  (CreateStack, UpdateStack or the executed change set), which candlefish's no-op check compares;
 - UpdateTerminationProtection is not implemented, and a protected stack can be deleted: both fixed;
 - ListChangeSets ignores StackName, and executed change sets linger: AWS lists a stack's own change sets
   and removes them all once one is executed;
@@ -51,6 +53,31 @@ def install() -> None:
     patch(CloudFormationBackend, "delete_stack", _guard_termination_protection(original_delete))
     add(CloudFormationResponse, "update_termination_protection", _update_termination_protection)
     patch(CloudFormationResponse, "list_change_sets", _list_change_sets)
+    for name in ("create_stack", "update_stack", "create_change_set"):
+        original = getattr(CloudFormationResponse, name)
+        if not getattr(original, "_candlefish", False):
+            patch(CloudFormationResponse, name, _recording_capabilities(original))
+
+
+def _recording_capabilities(original):
+    """Keep the request's Capabilities on the stack (or on the change set, for its execution)."""
+
+    def handler(self):
+        response = original(self)
+        backend, name = self.cloudformation_backend, self._get_param("StackName")
+        capabilities = list(self._get_param("Capabilities", []) or [])
+        change_set_name = self._get_param("ChangeSetName")
+        if change_set_name:
+            change_set = next((c for c in backend.change_sets.values() if c.change_set_name == change_set_name
+                               and name in (c.stack_name, c.stack_id)), None)
+            if change_set is not None:
+                change_set.capabilities = capabilities
+        else:
+            backend.get_stack(name).capabilities = capabilities
+        return response
+
+    handler._candlefish = True
+    return handler
 
 
 def _parameter_list(self) -> list[dict]:
@@ -164,6 +191,7 @@ def _policy_matches(statement: dict, action: str, change) -> bool:
 
 def _refresh_stack(backend, stack, change_set) -> None:
     stack.template = change_set.template
+    stack.capabilities = getattr(change_set, "capabilities", [])
     parse_template(stack)
     stack.description = stack.template_dict.get("Description")
     stack.parameters = change_set.parameters

@@ -148,17 +148,6 @@ def _check_output_exists(environment: Environment, ref: OutputRef, where: str) -
                           f"(it has: {', '.join(sorted(source.outputs)) or 'none'})")
 
 
-def matches_deployed(target: StackTarget, deployed_body: str | None, deployed_parameters: Mapping[str, str],
-                     deployed_tags: Mapping[str, str], parameters: Mapping[str, str]) -> bool:
-    """True when an update would send exactly what the stack already has: its template text, every
-    parameter value (defaults included, as CloudFormation reports them) and its tags. Read back from the
-    stack, so a change made outside candlefish is never taken for a no-op; NoEcho values ("****") never match."""
-    if deployed_body is None or deployed_body != target.template.body:
-        return False
-    expected = {**dict(target.template.defaults), **parameters}
-    return dict(deployed_parameters) == expected and dict(deployed_tags) == dict(target.tags)
-
-
 def reference_region(ref: OutputRef, dependent_region: str, source_regions: Sequence[str]) -> str:
     """The region whose stack answers `ref` for a dependent deployed in `dependent_region`."""
     if ref.region:

@@ -1,0 +1,99 @@
+"""The import rules of docs/architecture.md, checked by parsing every module's imports with `ast` (function-
+level imports included: lazy imports obey the same rules)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "candlefish_ops"
+AREAS = {"cdn", "deploy", "dns", "edge", "preflight", "probe", "reports", "site", "waf"}
+FOUNDATION = {"errors", "echo", "ui", "config"}
+CLI = {"cli", "context", "__main__"}
+SDK = {"boto3", "botocore", "s3transfer", "moto"}
+
+# What each layer may import from candlefish_ops (besides itself). Areas may use each other's modules.
+ALLOWED = {
+    "__init__": set(),  # the package itself: its docstring and __version__, importable from every layer
+    "errors": set(), "echo": set(), "ui": {"errors", "echo"}, "config": {"errors", "echo"},
+    "aws": {"errors", "echo"},
+    "stack_outputs": {"aws", "errors"},
+    "gate": {"aws", "errors", "echo", "ui"},
+    **{area: {"aws", "stack_outputs", "gate", *FOUNDATION, *AREAS} for area in AREAS},
+    **{name: {"aws", "stack_outputs", "gate", "local", *FOUNDATION, *AREAS, *CLI} for name in CLI},
+}
+# Exceptions, each with its reason (keep this empty: fix the import instead).
+EXCEPTIONS: dict[tuple[str, str], str] = {}
+
+
+def _layer(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).parts
+    return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+
+
+def _imports(path: Path):
+    """(imported module, line) for every import in the file."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(path, node)
+            if base == "candlefish_ops":
+                yield from ((f"candlefish_ops.{alias.name}", node.lineno) for alias in node.names)
+            else:
+                yield base, node.lineno
+
+
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    """The module a `from ... import` names, relative imports resolved against the file's package."""
+    if node.level == 0:
+        return node.module or ""
+    package = ["candlefish_ops", *path.relative_to(PACKAGE).parts[:-1]]
+    return ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
+
+
+def _modules():
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def _violations() -> list[str]:
+    found = []
+    for path in _modules():
+        layer = _layer(path)
+        for module, line in _imports(path):
+            parts = module.split(".")
+            where = f"{path.relative_to(PACKAGE.parent)}:{line}"
+            if parts[0] in SDK and layer not in {"aws", "local"}:
+                found.append(f"{where}: {layer} imports {module} (the SDK only in aws/ and local/)")
+            if parts[0] != "candlefish_ops" or len(parts) < 2 or layer == "local":
+                continue
+            target = parts[1] if (PACKAGE / parts[1]).exists() or (PACKAGE / f"{parts[1]}.py").exists() else "__init__"
+            if target not in {layer, "__init__"} and target not in ALLOWED[layer] and (layer, target) not in EXCEPTIONS:
+                found.append(f"{where}: {layer} imports {module}")
+    return found
+
+
+def test_every_module_belongs_to_a_known_layer():
+    assert {_layer(path) for path in _modules()} - set(ALLOWED) - {"local"} == set()
+
+
+def test_the_import_rules_hold():
+    assert _violations() == []
+
+
+@pytest.mark.parametrize("layer, target", [("aws", "dns"), ("dns", "local"), ("waf", "cli"), ("stack_outputs", "dns")])
+def test_the_rules_refuse_what_docs_architecture_forbids(layer, target):
+    assert target not in ALLOWED[layer]
+
+
+def test_the_checker_sees_lazy_and_package_level_imports(tmp_path):
+    module = tmp_path / "sample.py"
+    module.write_text("def f():\n    import boto3\n    from candlefish_ops import local\n")
+    assert list(_imports(module)) == [("boto3", 2), ("candlefish_ops.local", 3)]
+
+
+def test_relative_imports_are_resolved():
+    node = ast.parse("from ..aws import base").body[0]
+    assert _absolute(PACKAGE / "dns" / "service.py", node) == "candlefish_ops.aws"
