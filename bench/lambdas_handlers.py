@@ -153,7 +153,8 @@ def make_bundle(name, folder, compiled):
     """
     bundle = folder / f"{name}-{'pyc' if compiled else 'src'}"
     bundle.mkdir()
-    shutil.copy(LAMBDAS / name / "handler.py", bundle / "handler.py")
+    for module in (LAMBDAS / name).glob("*.py"):  # handler.py and the function's further modules
+        shutil.copy(module, bundle / module.name)
     shutil.copy(LAMBDAS / "_shared" / "edge_common.py", bundle / "edge_common.py")
     shutil.copy(LAMBDAS / "edge_config.json", bundle / "edge_config.json")
     if compiled:

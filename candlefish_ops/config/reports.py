@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from candlefish_ops.config.schema import Node
 
-_KEYS = {"budgets", "near_threshold_percent", "targets", "cost_tag_key", "cache_ttl_hours", "cache_dir"}
+_KEYS = {"budgets", "near_threshold_percent", "targets", "cost_tag_key", "cache_ttl_hours", "cache_dir",
+         "edge_regions"}
 _TARGET_KEYS = {"api_latency_p50_ms", "api_latency_p99_ms", "websocket_latency_ms", "error_rate_percent",
                 "cache_hit_ratio_percent", "availability_percent", "warn_margin_percent"}
 _LINE_KEYS = {"amount", "service", "usage_type_contains"}
@@ -78,6 +79,9 @@ class ReportsConfig:
     cost_tag_key: str = "Environment"
     cache_ttl_hours: float = 6.0
     cache_dir: str | None = None
+    # Where `report health` reads Lambda@Edge metrics: the regions the functions run in (those of the
+    # edge locations serving the viewers). None: every region the environment's stacks deploy to.
+    edge_regions: tuple[str, ...] | None = None
 
     @property
     def total_budget(self) -> float:
@@ -108,7 +112,22 @@ def parse(node: Node | None, environment: str) -> ReportsConfig:
         cost_tag_key=tag_key,
         cache_ttl_hours=node.number_in("cache_ttl_hours", 0, 24 * 30, 6.0),
         cache_dir=node.get("cache_dir", str),
+        edge_regions=_edge_regions(node) if node.value.get("edge_regions") is not None else None,
     )
+
+
+def _edge_regions(node: Node) -> tuple[str, ...]:
+    from candlefish_ops.config.stacks import REGION_PATTERN
+
+    regions = node.str_list("edge_regions")
+    if not regions:
+        raise node.error("lists no region (leave the key out for the stacks' regions)", "edge_regions")
+    for region in regions:
+        if not REGION_PATTERN.match(region):
+            raise node.error(f"{region!r} is not an AWS region name (e.g. eu-west-1)", "edge_regions")
+    if len(set(regions)) != len(regions):
+        raise node.error("lists a region twice", "edge_regions")
+    return regions
 
 
 def _budgets(node: Node) -> tuple[BudgetLine, ...]:

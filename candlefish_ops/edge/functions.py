@@ -24,6 +24,7 @@ class EdgeFunction:
     resource: str      # prefix of the edge stack's logical ids, parameters and outputs
     viewer: bool       # viewer trigger (1 MB limit, stdlib only)
     lock_file: str = ""  # pinned native wheels (requirements lock under lambdas/<name>/)
+    modules: tuple[str, ...] = ()  # further source files under lambdas/<name>/, zipped beside handler.py
 
     @property
     def limit(self) -> int:
@@ -54,7 +55,8 @@ FUNCTIONS: tuple[EdgeFunction, ...] = (
     EdgeFunction("viewer_response", "ViewerResponse", viewer=True),
     EdgeFunction("origin_request", "OriginRequest", viewer=False),
     EdgeFunction("origin_response", "OriginResponse", viewer=False),
-    EdgeFunction("image_optimizer", "ImageOptimizer", viewer=False, lock_file="requirements.lock"),
+    EdgeFunction("image_optimizer", "ImageOptimizer", viewer=False, lock_file="requirements.lock",
+                 modules=("fast_paths.py",)),
 )
 BY_NAME = {function.name: function for function in FUNCTIONS}
 

@@ -10,7 +10,7 @@ from candlefish_ops import stack_outputs as names
 from candlefish_ops.reports.collect_costs import environment_tag
 from candlefish_ops.reports.health import (
     FAIL, INFO, MISSING, PASS, WARN, Check, HealthReport, drift_text, judge_at_least_percent, judge_at_most,
-    rate_percent, stack_verdict, summarise,
+    rate_percent, stack_verdict, sum_present, summarise,
 )
 
 WINDOW = timedelta(hours=1)
@@ -37,6 +37,8 @@ class Resources:
     rest_apis: list[tuple[str, str]] = field(default_factory=list)       # (region, RestApiId)
     websocket_apis: list[tuple[str, str]] = field(default_factory=list)  # (region, WebSocketApiId)
     functions: list[tuple[str, str]] = field(default_factory=list)       # (region, function name)
+    edge_functions: list[tuple[str, str]] = field(default_factory=list)  # (home region, name): Lambda@Edge
+    edge_regions: tuple[str, ...] = ()                                   # where Lambda@Edge runs
 
 
 class MetricPlan:
@@ -93,8 +95,9 @@ def collect_health(session, environment, now: datetime | None = None,
     start = end - WINDOW
     stacks = read_stacks(clients, environment)
     resources = discover(stacks, clients.reads)
+    resources.edge_regions = edge_regions(environment)
     plan = metric_plan(resources, clients.reads)
-    watchers = clients.cloudwatch({s.region for s in stacks} | {GLOBAL_REGION})
+    watchers = clients.cloudwatch({s.region for s in stacks} | {GLOBAL_REGION} | set(resources.edge_regions))
     values = read_metrics(watchers, plan, start, end)
     distribution = clients.reads.distribution(resources.distribution_id) if resources.distribution_id else None
     checks = [*stack_checks(stacks), *distribution_checks(distribution, resources.distribution_id),
@@ -116,8 +119,18 @@ def read_stacks(clients: HealthClients, environment) -> list[StackState]:
     return states
 
 
+def edge_regions(environment) -> tuple[str, ...]:
+    """Where the Lambda@Edge functions run: `reports.edge_regions`, else every region the stacks deploy to
+    (and us-east-1, the functions' home)."""
+    configured = environment.reports.edge_regions
+    if configured:
+        return tuple(configured)
+    return tuple(sorted({r for stack in environment.stacks.values() for r in stack.regions} | {GLOBAL_REGION}))
+
+
 def discover(stacks: list[StackState], reads) -> Resources:
-    """Find the distribution, web ACL, APIs and functions from the stacks' outputs and resources."""
+    """Find the distribution, web ACL, APIs and functions from the stacks' outputs and resources; the
+    functions of the stack that outputs the distribution are its Lambda@Edge functions."""
     found = Resources()
     for state in stacks:
         if state.info is None:
@@ -130,7 +143,8 @@ def discover(stacks: list[StackState], reads) -> Resources:
             found.rest_apis.append((state.region, outputs[names.REST_API_ID]))
         if outputs.get(names.WEBSOCKET_API_ID):
             found.websocket_apis.append((state.region, outputs[names.WEBSOCKET_API_ID]))
-        found.functions.extend((state.region, name) for name in reads.stack_functions(state.region, state.name))
+        functions = [(state.region, name) for name in reads.stack_functions(state.region, state.name)]
+        (found.edge_functions if outputs.get(names.DISTRIBUTION_ID) else found.functions).extend(functions)
     return found
 
 
@@ -154,10 +168,27 @@ def metric_plan(resources: Resources, reads) -> MetricPlan:
                      {"WebACL": resources.web_acl_name, "Rule": "ALL"}, "Sum")
     _plan_apis(plan, resources, reads)
     for region, function in resources.functions:
-        for metric in ("Invocations", "Errors", "Throttles"):
+        for metric in LAMBDA_METRICS:
             plan.add(("lambda", region, function, metric), region, "AWS/Lambda", metric,
                      {"FunctionName": function}, "Sum")
+    _plan_edge_functions(plan, resources)
     return plan
+
+
+LAMBDA_METRICS = ("Invocations", "Errors", "Throttles")
+
+
+def _plan_edge_functions(plan: MetricPlan, resources: Resources) -> None:
+    """Lambda@Edge publishes its metrics in the region where a replica ran, under the name
+    `HOME.FUNCTION` (HOME is us-east-1, where it was created); direct invocations keep the plain
+    name in the home region. docs/reports.md cites the AWS pages."""
+    for home, function in resources.edge_functions:
+        for metric in LAMBDA_METRICS:
+            plan.add(("lambda@edge", home, function, "direct", metric), home, "AWS/Lambda", metric,
+                     {"FunctionName": function}, "Sum")
+            for region in resources.edge_regions:
+                plan.add(("lambda@edge", home, function, region, metric), region, "AWS/Lambda", metric,
+                         {"FunctionName": f"{home}.{function}"}, "Sum")
 
 
 def _plan_apis(plan: MetricPlan, resources: Resources, reads) -> None:
@@ -265,17 +296,30 @@ def lambda_checks(resources: Resources, values: dict, targets) -> list[Check]:
     checks = []
     for region, function in resources.functions:
         get = lambda metric: values.get(("lambda", region, function, metric))  # noqa: E731
-        rate = rate_percent(get("Errors"), get("Invocations"))
-        throttles = get("Throttles")
-        item = f"{function} ({region})"
-        checks += [
-            Check("lambda", item, "error rate", rate, "%", f"< {targets.error_rate_percent:g} %",
-                  judge_at_most(rate, targets.error_rate_percent, targets.warn_margin_percent),
-                  f"{_count(get('Errors'))} errors / {_count(get('Invocations'))} invocations"),
-            Check("lambda", item, "throttles", throttles, "", "0",
-                  MISSING if throttles is None else PASS if throttles == 0 else WARN),
-        ]
+        checks += _function_checks(f"{function} ({region})", get, targets, "")
+    for home, function in resources.edge_functions:
+        places = ("direct", *resources.edge_regions)
+        get = lambda metric: sum_present(  # noqa: E731
+            [values.get(("lambda@edge", home, function, place, metric)) for place in places])
+        ran = [f"{place} {_count(values.get(('lambda@edge', home, function, place, 'Errors')))}/"
+               f"{_count(invocations)}" for place in places
+               if (invocations := values.get(("lambda@edge", home, function, place, "Invocations")))]
+        where = f"; errors/invocations by region: {', '.join(ran)}" if ran else \
+            f"; no invocations in {', '.join(resources.edge_regions)}"
+        checks += _function_checks(f"{function} (Lambda@Edge)", get, targets, where)
     return checks
+
+
+def _function_checks(item: str, get, targets, where: str) -> list[Check]:
+    rate = rate_percent(get("Errors"), get("Invocations"))
+    throttles = get("Throttles")
+    return [
+        Check("lambda", item, "error rate", rate, "%", f"< {targets.error_rate_percent:g} %",
+              judge_at_most(rate, targets.error_rate_percent, targets.warn_margin_percent),
+              f"{_count(get('Errors'))} errors / {_count(get('Invocations'))} invocations{where}"),
+        Check("lambda", item, "throttles", throttles, "", "0",
+              MISSING if throttles is None else PASS if throttles == 0 else WARN),
+    ]
 
 
 def waf_checks(web_acl_name: str | None, values: dict) -> list[Check]:

@@ -99,6 +99,12 @@ def rate_percent(part: float | None, whole: float | None) -> float | None:
     return part / whole * 100
 
 
+def sum_present(values: list[float | None]) -> float | None:
+    """The sum of the figures that exist; None (missing) when none does (e.g. one metric over regions)."""
+    present = [value for value in values if value is not None]
+    return round(float(sum(present)), 6) if present else None
+
+
 def summarise(values: list[float], stat: str) -> float | None:
     """One figure for the window from its datapoints (Sum adds up; others: the worst period for
     percentiles and maxima, the mean for averages)."""

@@ -17,13 +17,17 @@ When it is missing (S3 answers 403 without ListBucket, 404 with it) the function
    the viewer URL (the next request is served by CloudFront from the stored object) - never a
    truncated body.
 
+Steps 3-4 are plain Pillow. ``fast_paths.py`` (bundled next to this file) holds measured speed paths
+on Pillow internals; they are used only on the Pillow versions they were verified on
+(``fast_paths.VERIFIED_PILLOW``), and each falls back to the plain step when it does not apply.
+
 Configuration comes from the bundled ``edge_config.json`` (``images`` block). The S3 client is
 created lazily per region; tests inject their own with ``set_s3_client_factory``.
 """
 
 import base64
+import contextlib
 import io
-import itertools
 import os
 import re
 import sys
@@ -190,26 +194,26 @@ def target_size(size, width, swapped):
     return (out_h, out_w) if swapped else (out_w, out_h)
 
 
-def prepare(image, width, fmt, fast_draft=True):
-    """Decode (DCT-scaled for JPEG), flatten to the output mode and resize; returns a loaded image."""
+def prepare(image, width, fmt, fast=None):
+    """Decode, flatten to the output mode, resize and orient; returns a loaded image.
+
+    ``fast`` is the fast-path module (``fast_paths()``) or None for the plain-Pillow path; each fast
+    path either does its step or declines, and then the plain step runs.
+    """
     scalable = image.format == "JPEG" and image.mode in ("RGB", "L")
     if not scalable:
         # decode first: Pillow's PNG getexif() loads the whole image (eXIf may follow the pixel data)
-        _decode(image)
+        decode(image, fast)
     orientation = _orientation(image)
     size = target_size(image.size, width, orientation in (5, 6, 7, 8))
     if scalable:
-        if fast_draft:
-            jpeg_draft(image, size)
-        else:
-            image.draft(image.mode, size)
-        image = decode_resizing(image, size)
+        image = decode_jpeg(image, size, fast)
     # Alpha is flattened for JPEG after resizing: compositing over white is linear in premultiplied
     # space, so the result is the same as flattening first, at the cost of the output's pixels only.
     flatten = fmt == "jpeg" and _has_alpha(image)
     image = _to_output_mode(image, "webp" if flatten else fmt)
     if image.size != size:
-        image = resize(image, size)
+        image = resize(image, size, fast)
     if flatten:
         image = _flatten_on_white(image)
     if orientation in _TRANSPOSE:
@@ -222,333 +226,71 @@ def prepare(image, width, fmt, fast_draft=True):
 _TRANSPOSE = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
 
 
-def decode_resizing(image, size, threads=None):
-    """Decode a (drafted) JPEG and resize it to ``size`` while it decodes; returns the resized image.
+def decode_jpeg(image, size, fast=None):
+    """Decode a JPEG with libjpeg's DCT scaling (``draft``: the smallest scale still covering ``size``).
 
-    libjpeg writes rows top to bottom, so the output is cut into ``PIPELINE_BANDS`` bands, each resized
-    on the pool as soon as the source rows under it (and Lanczos' reach) are decoded, while this thread
-    keeps decoding: most of the resize hides behind the decode instead of following it. Progress is
-    read from the image memory, pre-filled with a sentinel colour before decoding: a row whose last
-    pixel lost it has been written (a row that really ends in that colour only waits for the end).
-    The result does not depend on the timing: it is identical to resizing the same bands after the
-    decode (tested), and within 2 levels of one whole-image resize.
-    Falls back to decode-then-``resize`` when pipelining cannot pay (small output, one thread, a
-    ratio that wants a box reduction first) or Pillow does not decode into the prepared memory.
+    With fast paths the scale may be 3/8 and the resize may run while the rows are decoded (then the
+    returned image already has ``size``).
     """
-    threads = THREADS if threads is None else threads
-    if not _pipelinable(image, size, threads):
-        _decode(image)
-        return image
-    pipeline = _BandPipeline(image, size)
-    pipeline.decode()
-    if image.im is not pipeline.view.im:  # Pillow allocated its own memory: the bands read the sentinel
-        return resize(image, size, threads)
-    return pipeline.assemble()
+    if not (fast and fast.draft_jpeg(image, size)):
+        image.draft(image.mode, size)
+    if fast:
+        with _corrupt_data_refused():
+            resized = fast.decode_resizing(image, size, THREADS)
+        if resized is not None:
+            return resized
+    decode(image, fast)
+    return image
 
 
-class _BandPipeline:
-    """Resizes the bands of one JPEG on the pool while the calling thread decodes it."""
-
-    def __init__(self, image, size):
-        from PIL import Image
-        self.image, self.size = image, size
-        self.sentinel = _SENTINEL[image.mode]
-        self.view = Image.new(image.mode, image.size, self.sentinel)
-        image.im = self.view.im  # ImageFile.load() decodes into existing memory of the right mode and size
-        self.bands = _bands(image.size, size)
-        self.futures = []
-
-    def decode(self):
-        """Decode, starting each band once its rows are in; ImageRejected when the data is corrupt."""
-        read = self.image.load_read
-
-        def start_ready_bands_then_read(read_bytes):  # Pillow calls it before feeding every chunk
-            self._start_ready_bands()
-            return read(read_bytes)
-        self.image.load_read = start_ready_bands_then_read
-        try:
-            _decode(self.image)
-        except ImageRejected:
-            for future in self.futures:
-                future.cancel()
-            raise
-        finally:
-            del self.image.load_read
-
-    def assemble(self):
-        """The resized image: the remaining bands (all rows are in now), pasted in order."""
-        from PIL import Image
-        self.futures += [self._submit(band) for band in self.bands[len(self.futures):]]
-        out = Image.new(self.view.mode, self.size)
-        for (top, _, _), future in zip(self.bands, self.futures):
-            out.paste(future.result(), (0, top))
-        return out
-
-    def _start_ready_bands(self):
-        while len(self.futures) < len(self.bands):
-            band = self.bands[len(self.futures)]
-            if self.view.im.getpixel((self.view.width - 1, band[2])) == self.sentinel:
-                return  # the last source row this band reads has not been written yet
-            self.futures.append(self._submit(band))
-
-    def _submit(self, band):
-        return _pool().submit(_resize_band, self.view, self.size, band)
-
-
-PIPELINE_BANDS = 4
-PIPELINE_MIN_PIXELS = 20_000  # below this the resize costs less than handing bands to threads
-_SENTINEL = {"RGB": (3, 251, 7), "L": 251}
-
-
-def _pipelinable(image, size, threads):
-    if threads < 2 or size[0] * size[1] < PIPELINE_MIN_PIXELS or image.mode not in _SENTINEL:
-        return False
-    if not hasattr(image, "load_read") or "load_read" in vars(image) or image.size == size:
-        return False
-    return int(min(image.width / size[0], image.height / size[1]) / REDUCING_GAP) <= 1  # no box reduce
-
-
-def _bands(source_size, size):
-    """``(top, bottom, last source row read)`` per output band: Lanczos-3 reads 3 x scale source rows
-    beyond each side of a band's box (plus 2 for rounding)."""
-    scale = source_size[1] / size[1]
-    cuts = [round(size[1] * i / PIPELINE_BANDS) for i in range(PIPELINE_BANDS + 1)]
-    reach = 3 * max(scale, 1.0) + 2
-    return [(top, bottom, min(source_size[1] - 1, int(bottom * scale + reach)))
-            for top, bottom in itertools.pairwise(cuts)]
-
-
-def _resize_band(view, size, band):
-    top, bottom, _ = band
-    scale = view.height / size[1]
-    return view.resize((size[0], bottom - top), LANCZOS, box=(0, top * scale, view.width, bottom * scale))
-
-
-def _decode(image):
-    """Decode the first frame, or ImageRejected 415 when the data is corrupt."""
-    try:
+def decode(image, fast=None):
+    """Decode the first frame (PNG data inflated by ISA-L on the fast path), or ImageRejected 415."""
+    with _corrupt_data_refused():
         image.seek(0)
-        load_pixels(image)
+        if not (fast and fast.load_png(image, THREADS)):
+            image.load()
+
+
+@contextlib.contextmanager
+def _corrupt_data_refused():
+    """Turns Pillow's decoding errors into ImageRejected 415."""
+    try:
+        yield
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageRejected(415, f"corrupt image data ({type(exc).__name__})") from None
 
 
-def load_pixels(image, threads=None):
-    """Decode ``image``; PNG data is inflated by ISA-L when the ``isal`` package is in the bundle (on a
-    worker thread when ``threads`` > 1).
+def resize(image, size, fast=None):
+    """Lanczos-3 resize; integer ratios are first box-reduced (``reducing_gap``), as sharp does.
 
-    PNG decoding is zlib inflate plus unfiltering, and Pillow inflates with the system zlib (its
-    wheels do not ship one): on a 1600x1200 RGBA original that is about 30 of the 50 ms of decoding.
-    ISA-L inflates the same stream about twice as fast, and on a worker thread it runs while Pillow
-    unfilters the rows already inflated. The inflated bytes reach Pillow's own PNG decoder framed as
-    *stored* deflate blocks, which zlib passes through as a copy, so Pillow still unfilters, checks and
-    unpacks the rows exactly as before (pixel-identical, tested). One difference: a stream that ends
-    before the last row is refused as truncated, where Pillow alone leaves the missing rows blank.
+    With fast paths and more than one thread, large outputs are resized in bands on a thread pool.
     """
-    feed = _isal_png_feed(image, THREADS if threads is None else threads)
-    if feed is None:
-        image.load()
-        return
-    image.load_read = feed.read  # ImageFile.load() pulls the compressed data through load_read
-    try:
-        image.load()
-    finally:
-        del image.load_read
-        feed.close()
-
-
-def _isal_png_feed(image, threads=1):
-    """An ``IsalPngFeed`` for a PNG when ``isal`` is importable, else None."""
-    if image.format != "PNG" or "load_read" in vars(image) or not hasattr(image, "load_read"):
-        return None
-    try:
-        from isal import isal_zlib
-    except ImportError:
-        return None
-    return IsalPngFeed(isal_zlib, image.load_read, threaded=threads > 1, limit=_png_data_limit(image.size))
-
-
-def _png_data_limit(size):
-    """The most inflated bytes any PNG of ``size`` needs: 8 bytes a pixel (16-bit RGBA), a filter byte
-    per row, and Adam7's extra filter and padding bytes (at most 2 per row and pass)."""
-    width, height = size
-    return height * (1 + width * 8) + 14 * height + 1024
-
-
-PIPELINE_MIN_BYTES = 256 * 1024  # below this a worker thread costs more than it overlaps
-_INFLATE_STEP = 64 * 1024
-_INFLATE_OUT = 256 * 1024  # output per step: a zlib bomb cannot allocate more than this at once
-
-
-class IsalPngFeed:
-    """Stands in for ``PngImageFile.load_read``: Pillow's decoder gets a zlib stream of stored blocks.
-
-    The compressed image data is read in full on the first call (Pillow prepares its chunk reader
-    inside ``load()``), then inflated in steps - on a worker thread for large images - into a queue
-    of pieces: stored blocks, the stream end and checksum (only when the original stream ended), then
-    None. An inflate error becomes an OSError, which ``prepare`` turns into a 415. Pillow inflates only
-    the rows it needs, but this feed inflates ahead, so it stops at ``limit`` bytes: a zlib bomb
-    hidden behind the rows is never expanded.
-    """
-
-    def __init__(self, isal_zlib, read_compressed, threaded, limit):
-        self._zlib = isal_zlib
-        self._read_compressed = read_compressed
-        self._threaded = threaded
-        self._limit = limit
-        self._pieces = None
-        self._stop = False
-        self._worker = None
-        self._header = b"\x78\x01"  # zlib header: deflate, 32 KiB window, no dictionary
-
-    def read(self, read_bytes):
-        if self._pieces is None:
-            self._start()
-        piece = self._pieces.get()
-        if piece is None:
-            self._pieces.put(None)  # every later call sees the end too
-            return b""
-        if isinstance(piece, Exception):
-            raise piece
-        header, self._header = self._header, b""
-        return header + piece
-
-    def close(self):
-        """Stop and join the worker (Pillow stops reading once every row is decoded)."""
-        self._stop = True
-        if self._worker is not None:
-            self._worker.join()
-
-    def _start(self):
-        import queue
-        compressed = self._all_compressed()
-        self._pieces = queue.SimpleQueue()
-        if self._threaded and len(compressed) >= PIPELINE_MIN_BYTES:
-            import threading
-            self._worker = threading.Thread(target=self._inflate, args=(compressed,), daemon=True,
-                                            name="png-inflate")
-            self._worker.start()
-        else:
-            self._inflate(compressed)
-
-    def _all_compressed(self):
-        parts = []
-        while True:
-            data = self._read_compressed(1 << 20)
-            if not data:
-                return b"".join(parts)
-            parts.append(data)
-
-    def _inflate(self, compressed):
-        isal_zlib = self._zlib
-        inflater, adler, budget, start = isal_zlib.decompressobj(), 1, self._limit, 0
-        try:
-            while not (self._stop or inflater.eof) and budget > 0:
-                data = inflater.unconsumed_tail
-                if not data:
-                    if start >= len(compressed):
-                        break
-                    data, start = compressed[start:start + _INFLATE_STEP], start + _INFLATE_STEP
-                raw = inflater.decompress(data, min(budget, _INFLATE_OUT))
-                if raw:
-                    budget -= len(raw)
-                    adler = isal_zlib.adler32(raw, adler)
-                    self._pieces.put(_stored_blocks(raw))
-            if inflater.eof:  # a truncated original stays truncated: Pillow reports it
-                self._pieces.put(_STORED_END + adler.to_bytes(4, "big"))
-        except isal_zlib.error as exc:
-            self._pieces.put(OSError(f"corrupt PNG data stream ({exc})"))
-        finally:
-            self._pieces.put(None)
-
-
-_STORED_MAX = 65535
-_STORED_END = b"\x01\x00\x00\xff\xff"  # final stored block of length 0
-
-
-def _stored_blocks(raw):
-    """``raw`` as non-final stored deflate blocks (a 5-byte header per 64 KiB; no compression)."""
-    view, parts = memoryview(raw), []
-    for start in range(0, len(raw), _STORED_MAX):
-        piece = view[start:start + _STORED_MAX]
-        size = len(piece)
-        parts.append(bytes((0, size & 0xFF, size >> 8, ~size & 0xFF, (~size >> 8) & 0xFF)))
-        parts.append(piece)
-    return b"".join(parts)
-
-
-def jpeg_draft(image, size):
-    """DCT-domain downscale while decoding: the smallest libjpeg scale (1/8, 1/4, 3/8, 1/2) that still
-    covers ``size``. Pillow's ``draft()`` only offers 1/2^n; libjpeg-turbo also decodes at 3/8, which
-    e.g. for 4000 -> 1280 px decodes 1500 instead of 2000 px wide (44 % fewer pixels to convert and
-    resize; measured output within 0.1 % in bytes, mean pixel difference < 1 level). The 3/8 step
-    sets the decoder scale behind ``draft()``'s back and is verified: if the tile layout is not the one
-    expected, plain ``draft()`` is used.
-    """
-    width, height = image.size
-    three_eighths = (-(-width * 3 // 8), -(-height * 3 // 8))
-    quarter = (-(-width // 4), -(-height // 4))
-    use_3_8 = (three_eighths[0] >= size[0] and three_eighths[1] >= size[1]
-               and not (quarter[0] >= size[0] and quarter[1] >= size[1]))
-    if not use_3_8:
-        image.draft(image.mode, size)
-        return
-    image.draft(image.mode, ((width + 1) // 2, (height + 1) // 2))  # sets up 1/2, then narrowed to 3/8
-    tile = image.tile[0] if len(image.tile) == 1 else None
-    if tile is None or image.decoderconfig != (2, 0) or tuple(tile[1][:2]) != (0, 0):
-        return
-    from PIL import ImageFile
-    tile_type = getattr(ImageFile, "_Tile", None)
-    if tile_type is None:  # another Pillow layout: stay with the plain 1/2 draft set up above
-        return
-    image.tile = [tile_type(tile[0], (0, 0) + three_eighths, tile[2], tile[3])]
-    image._size = three_eighths
-    image.decoderconfig = (3, 0)  # libjpeg: scale_num 1 / scale_denom 3 -> rounds up to 3/8
-
-
-def resize(image, size, threads=None):
-    """Lanczos-3 resize; large outputs are cut into horizontal bands resized on a thread pool.
-
-    Pillow releases the GIL while resampling and each band reads the source rows around its own box,
-    so for opaque images the bands match one whole-image resize to within 2 levels (the band offsets
-    round differently in the filter positions; identical when they are exact, tested). RGBA is
-    resampled premultiplied and converted back once (alpha within 1 level of Pillow's own RGBA path;
-    colour may differ only where alpha is near 0, where un-premultiplying amplifies rounding).
-    Large integer ratios are first reduced with a box filter (``REDUCING_GAP``), as Pillow's
-    ``reducing_gap`` does.
-    """
-    threads = THREADS if threads is None else threads
-    if threads < 2 or size[0] * size[1] < MIN_BAND_PIXELS:
-        return image.resize(size, LANCZOS, reducing_gap=REDUCING_GAP)
-    from PIL import Image
-    source = image.convert("RGBa") if image.mode == "RGBA" else image
-    factor = int(min(source.width / size[0], source.height / size[1]) / REDUCING_GAP)
-    if factor > 1:
-        source = source.reduce(factor)
-    cuts = [round(size[1] * i / threads) for i in range(threads + 1)]
-    scale = source.height / size[1]
-
-    def band(i):
-        top, bottom = cuts[i], cuts[i + 1]
-        box = (0, top * scale, source.width, bottom * scale)
-        return source.resize((size[0], bottom - top), LANCZOS, box=box)
-
-    out = Image.new(source.mode, size)
-    for i, part in enumerate(_pool().map(band, range(threads))):
-        out.paste(part, (0, cuts[i]))
-    return out.convert("RGBA") if image.mode == "RGBA" else out
+    banded = fast.resize(image, size, THREADS) if fast else None
+    return banded if banded is not None else image.resize(size, LANCZOS, reducing_gap=REDUCING_GAP)
 
 
 THREADS = 1  # set from images.threads (capped at the CPU count) when the module loads
-MIN_BAND_PIXELS = 100_000
-_POOL = []
+_FAST = []
 
 
-def _pool():
-    if not _POOL:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL.append(ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="resize"))
-    return _POOL[0]
+def fast_paths():
+    """The fast-path module when it is bundled and verified on the installed Pillow, else None."""
+    if not _FAST:
+        from PIL import __version__
+        _FAST.append(fast_paths_for(__version__))
+    return _FAST[0]
+
+
+def fast_paths_for(pillow_version):
+    """``fast_paths`` (next to this file in the bundle) if it supports ``pillow_version``, else None."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:  # repository layout; in the bundle both files are in /var/task
+        sys.path.append(here)
+    try:
+        import fast_paths as module
+    except ImportError:  # a bundle without it: the plain path
+        return None
+    return module if module.supports(pillow_version) else None
 
 
 def _has_alpha(image):
@@ -589,16 +331,17 @@ def encode(image, fmt, quality, settings):
     return out.getvalue()
 
 
-def render(data, width, fmt, quality, settings):
+def render(data, width, fmt, quality, settings, use_fast_paths=True):
     """One variant: original bytes -> encoded bytes (ImageRejected for bad originals)."""
+    fast = fast_paths() if use_fast_paths else None
     image = open_original(data, settings.max_pixels)
     try:
-        prepared = prepare(image, width, fmt)
+        prepared = prepare(image, width, fmt, fast)
     except ImageRejected:
-        if getattr(image, "decoderconfig", None) != (3, 0):
+        if not (fast and fast.used_three_eighths(image)):
             raise
         # the 3/8 decode failed: give the plain draft() path its chance before refusing
-        prepared = prepare(open_original(data, settings.max_pixels), width, fmt, fast_draft=False)
+        prepared = prepare(open_original(data, settings.max_pixels), width, fmt)
     return encode(prepared, fmt, quality, settings)
 
 
@@ -623,7 +366,7 @@ def render_all(data, widths, formats, qualities, settings, workers=4):
     jobs = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for group, group_formats in groups.items():
-            base = prepare(open_original(data, settings.max_pixels), widths[0], group)
+            base = prepare(open_original(data, settings.max_pixels), widths[0], group, fast_paths())
             for width, frame in _cascade(base, widths):
                 # Image.save() keeps its options on the image object (encoderinfo): concurrent saves
                 # of one image must each get their own copy or they read each other's quality/speed.

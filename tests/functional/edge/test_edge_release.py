@@ -37,6 +37,10 @@ def test_first_deploy_publishes_the_real_handlers_and_a_redeploy_publishes_nothi
         assert {"handler.py", "edge_common.py", "edge_config.json"} <= set(names)
         assert any(n.startswith("__pycache__/handler.cpython-312") for n in names)  # bytecode shipped
     assert associations[("*", "viewer-request")].endswith(":1")
+    cloudfront = edge_world.aws.client("cloudfront")
+    distribution = cloudfront.list_distributions()["DistributionList"]["Items"][0]["Id"]
+    metrics = cloudfront.get_monitoring_subscription(DistributionId=distribution)["MonitoringSubscription"]
+    assert metrics == {"RealtimeMetricsSubscriptionConfig": {"RealtimeMetricsSubscriptionStatus": "Enabled"}}
     assert associations[("/images/*", "origin-request")] == associations[("*", "origin-request")]
     assert ("/images/*", "viewer-response") not in associations
 
@@ -56,6 +60,9 @@ def test_first_deploy_publishes_the_real_handlers_and_a_redeploy_publishes_nothi
     pillow = run_in_runtime_code(edge_world.package("image_optimizer"), tmp_path,
                                  "import PIL.features; print(json.dumps(PIL.features.check('avif')))")
     assert pillow is True  # the packaged Pillow (manylinux, cp312) loads and encodes AVIF
+    fast = run_in_runtime_code(edge_world.package("image_optimizer"), tmp_path,
+                               "import handler; print(json.dumps(handler.fast_paths().__file__))")
+    assert fast.endswith("fast_paths.py")  # zipped beside handler.py and verified on the locked Pillow
 
     # The generated config names this environment's buckets and domain, not the repository's.
     config = json.loads(zipfile.ZipFile(io.BytesIO(edge_world.package("image_optimizer"))).read("edge_config.json"))

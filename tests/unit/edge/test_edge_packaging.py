@@ -114,3 +114,25 @@ def test_for_the_local_emulator_packages_fall_back_to_sources_checked_by_this_py
     package = packager.build(FUNCTIONS[0], config_bytes(load_base()))
     names = zipfile.ZipFile(io.BytesIO(package.data)).namelist()
     assert names == ["edge_common.py", "edge_config.json", "handler.py"]
+
+
+def test_a_functions_further_modules_are_zipped_beside_its_handler_and_import_checked(tmp_path):
+    import dataclasses
+    import io
+    import zipfile
+
+    from candlefish_ops.edge.functions import BY_NAME
+    from candlefish_ops.edge.package import Packager
+    from candlefish_ops.edge.wheels import WheelCache
+
+    assert BY_NAME["image_optimizer"].modules == ("fast_paths.py",)
+    sources_only = dataclasses.replace(BY_NAME["image_optimizer"], lock_file="")  # no wheels: no download
+    packager = Packager(None, tmp_path / "cache", WheelCache(tmp_path / "cache"))
+    package = packager.build(sources_only, config_bytes(load_base()))
+    archive = zipfile.ZipFile(io.BytesIO(package.data))
+    assert archive.namelist() == ["edge_common.py", "edge_config.json", "fast_paths.py", "handler.py"]
+    assert archive.read("fast_paths.py") == (Path(__file__).resolve().parents[3] / "lambdas" / "image_optimizer"
+                                              / "fast_paths.py").read_bytes()
+    broken = dataclasses.replace(sources_only, modules=("fast_paths.py", "missing.py"))
+    with pytest.raises(ValidationError, match=r"cannot read .*image_optimizer/missing.py"):
+        packager.build(broken, config_bytes(load_base()))

@@ -3,7 +3,6 @@
 import base64
 import io
 import struct
-import sys
 import zlib
 
 import pytest
@@ -245,39 +244,6 @@ def test_s3_client_is_created_lazily_once_per_region(optimizer):
         optimizer.set_s3_client_factory(None)
 
 
-@pytest.mark.parametrize("progressive", [False, True])
-def test_three_eighths_jpeg_decode_matches_the_plain_draft_path(optimizer, imagegen, progressive):
-    from PIL import Image, ImageChops, ImageStat
-    data = imagegen.encoded(imagegen.photo_like(1600, 1200), "JPEG", quality=90, progressive=progressive)
-    fast = optimizer.open_original(data, 10**8)
-    fast_image = optimizer.prepare(fast, 512, "jpeg")
-    assert fast.decoderconfig == (3, 0)  # 1600 * 3/8 = 600 >= 512 > 1600 / 4
-    plain_image = optimizer.prepare(optimizer.open_original(data, 10**8), 512, "jpeg", fast_draft=False)
-    assert fast_image.size == plain_image.size == (512, 384)
-    mean_diff = ImageStat.Stat(ImageChops.difference(fast_image, plain_image)).mean
-    assert max(mean_diff) < 2.0, mean_diff
-    rendered = Image.open(io.BytesIO(optimizer.render(data, 640, "webp", 80, optimizer.SETTINGS)))
-    assert rendered.size == (640, 480)
-
-
-def test_banded_threaded_resize_matches_a_single_resize(optimizer, imagegen):
-    from PIL import Image, ImageChops, ImageStat
-    photo = imagegen.photo_like(1000, 750)
-    whole = photo.resize((640, 480), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    banded = optimizer.resize(photo, (640, 480), threads=3)
-    assert ImageChops.difference(whole, banded).getbbox() is None  # pixel-identical
-    alpha = imagegen.alpha_png(1000, 750)
-    whole_a = alpha.resize((640, 480), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    banded_a = optimizer.resize(alpha, (640, 480), threads=2)
-    assert banded_a.mode == "RGBA"
-    assert ImageChops.difference(whole_a.getchannel("A"), banded_a.getchannel("A")).getextrema()[1] <= 1
-    big = imagegen.photo_like(2400, 1800)
-    reduced = optimizer.resize(big, (380, 285), threads=2)  # ratio 6.3: box-reduced by 2 first, then banded
-    direct = big.resize((380, 285), Image.Resampling.LANCZOS)
-    assert reduced.size == (380, 285)
-    assert max(ImageStat.Stat(ImageChops.difference(reduced, direct)).mean) < 2.0
-
-
 @pytest.mark.parametrize("mode, container", [("1", "PNG"), ("L", "PNG"), ("LA", "PNG"), ("P", "PNG"), ("I;16", "PNG"),
                                              ("RGBA", "WEBP"), ("CMYK", "JPEG"), ("L", "JPEG")])
 @pytest.mark.parametrize("fmt", ["jpeg", "webp", "png"])
@@ -291,147 +257,6 @@ def test_every_pixel_mode_renders(optimizer, mode, container, fmt):
     image = Image.open(io.BytesIO(body))
     assert image.format == fmt.upper() and image.size == (320, 240)
     assert image.mode in (("RGB", "L") if fmt == "jpeg" else ("RGB", "RGBA"))
-
-
-def adam7_png(image):
-    """An interlaced (Adam7) RGB PNG of ``image``, written by hand: Pillow cannot save interlaced PNGs."""
-    width, height = image.size
-    pixels = image.convert("RGB").tobytes()
-    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
-    raw = bytearray()
-    for x0, y0, dx, dy in passes:
-        for y in range(y0, height, dy):
-            row = [pixels[(y * width + x) * 3:(y * width + x) * 3 + 3] for x in range(x0, width, dx)]
-            if row:
-                raw += b"\x00" + b"".join(row)
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 1)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw))) + \
-        chunk(b"IEND", b"")
-
-
-def png_variants(imagegen):
-    """name -> PNG bytes covering every colour type, bit depth, transparency chunk, interlace and APNG."""
-    base = imagegen.alpha_png(301, 203)
-    variants = {mode: imagegen.encoded(base.convert(mode), "PNG") for mode in ("RGBA", "RGB", "L", "LA", "P", "1")}
-    variants["I;16"] = imagegen.encoded(base.convert("L").convert("I;16"), "PNG")
-    variants["P+tRNS"] = imagegen.encoded(base.convert("RGB").convert("P"), "PNG", transparency=3)
-    variants["APNG"] = imagegen.encoded(base, "PNG", save_all=True, duration=100,
-                                        append_images=[base.transpose(0)])
-    variants["Adam7"] = adam7_png(base)
-    variants["big RGBA"] = imagegen.encoded(imagegen.alpha_png(1600, 1200), "PNG")
-    return variants
-
-
-def test_isal_png_inflate_is_pixel_identical_to_pillow_alone(optimizer, imagegen):
-    pytest.importorskip("isal")
-    from PIL import Image
-    for name, data in png_variants(imagegen).items():
-        plain = Image.open(io.BytesIO(data))
-        plain.load()
-        assert name != "Adam7" or plain.info.get("interlace") == 1
-        for threads in (1, 2):  # inline, and on a worker thread for originals over PIPELINE_MIN_BYTES
-            fast = Image.open(io.BytesIO(data))
-            assert optimizer._isal_png_feed(fast) is not None, name
-            optimizer.load_pixels(fast, threads=threads)
-            assert "load_read" not in vars(fast), name  # the instance is left as Pillow made it
-            assert (fast.mode, fast.size, fast.info.get("interlace")) == \
-                (plain.mode, plain.size, plain.info.get("interlace"))
-            assert fast.tobytes() == plain.tobytes(), (name, threads)
-    assert len(png_variants(imagegen)["big RGBA"]) > optimizer.PIPELINE_MIN_BYTES
-
-
-def test_the_inflate_worker_is_stopped_when_pillow_has_every_row(optimizer, imagegen):
-    pytest.importorskip("isal")
-    import threading
-
-    from PIL import Image
-    image = imagegen.alpha_png(1600, 1200)
-    rows = image.tobytes()  # "RGBA" rows, each behind a filter-type byte (0: none)
-    stride = 1600 * 4
-    raw = b"".join(b"\x00" + rows[y * stride:(y + 1) * stride] for y in range(1200))
-    # the stream carries 600 rows more than the header's height: Pillow stops reading after 1200
-    stream = zlib.compress(raw + raw[:600 * (stride + 1)], 1)
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    header = struct.pack(">IIBBBBB", 1600, 1200, 8, 6, 0, 0, 0)
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", stream) + chunk(b"IEND", b"")
-    fast = Image.open(io.BytesIO(data))
-    optimizer.load_pixels(fast, threads=2)
-    assert fast.tobytes() == rows
-    assert not [t for t in threading.enumerate() if t.name == "png-inflate"]
-
-
-def test_corrupt_or_truncated_png_data_is_refused_with_the_isal_path(optimizer, imagegen):
-    pytest.importorskip("isal")
-    data = png_variants(imagegen)["big RGBA"]
-    flipped = bytearray(data)
-    flipped[len(data) // 3] ^= 0x55  # inside the compressed data: the stream's checksum fails
-    for broken in (bytes(flipped), data[:len(data) // 2]):
-        with pytest.raises(optimizer.ImageRejected) as caught:
-            optimizer.render(broken, 320, "webp", 80, optimizer.SETTINGS)
-        assert caught.value.status == 415
-
-
-def test_a_png_stream_that_ends_before_the_last_row_is_refused(optimizer, imagegen):
-    pytest.importorskip("isal")
-    image = imagegen.alpha_png(400, 300)
-    rows = image.tobytes()
-    half = b"".join(b"\x00" + rows[y * 1600:(y + 1) * 1600] for y in range(150))  # 150 of 300 rows
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 400, 300, 8, 6, 0, 0, 0)) + \
-        chunk(b"IDAT", zlib.compress(half)) + chunk(b"IEND", b"")
-    with pytest.raises(optimizer.ImageRejected) as caught:  # Pillow alone would blank the other half
-        optimizer.render(data, 320, "webp", 80, optimizer.SETTINGS)
-    assert caught.value.status == 415
-
-
-def test_a_zlib_bomb_inside_a_png_is_not_inflated_past_the_image(optimizer, imagegen):
-    """Pillow inflates only the rows it needs; the ISA-L feed inflates ahead, so it must stop at the
-    most any image of this size can hold, or 0.6 MB of IDAT would become 300 MB in memory."""
-    pytest.importorskip("isal")
-    import tracemalloc
-
-    from PIL import Image
-    image = imagegen.photo_like(400, 300)
-    rows = image.tobytes()
-    packer = zlib.compressobj(9)
-    body = packer.compress(b"".join(b"\x00" + rows[y * 1200:(y + 1) * 1200] for y in range(300)))
-    zeros = bytes(1 << 20)
-    body += b"".join(packer.compress(zeros) for _ in range(300)) + packer.flush()  # 300 MB more
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 400, 300, 8, 2, 0, 0, 0)) + \
-        chunk(b"IDAT", body) + chunk(b"IEND", b"")
-    assert len(data) < 1_000_000
-    for threads in (1, 2):
-        png = Image.open(io.BytesIO(data))
-        tracemalloc.start()
-        try:
-            optimizer.load_pixels(png, threads=threads)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        assert png.tobytes() == rows
-        assert peak < 20 * 2**20, (threads, peak)
-
-
-def test_png_decodes_without_isal_too(optimizer, imagegen, monkeypatch):
-    from PIL import Image
-    data = png_variants(imagegen)["Adam7"]
-    monkeypatch.setitem(sys.modules, "isal", None)  # as in a bundle packaged without the wheel
-    image = Image.open(io.BytesIO(data))
-    assert optimizer._isal_png_feed(image) is None
-    optimizer.load_pixels(image)
-    assert image.size == (301, 203)
-    body = optimizer.render(data, 320, "jpeg", 80, optimizer.SETTINGS)
-    assert Image.open(io.BytesIO(body)).size == (301, 203)
 
 
 def test_alpha_flattened_for_jpeg_after_the_resize_matches_flattening_first(optimizer, imagegen):
@@ -466,50 +291,6 @@ def test_exif_orientation_survives_the_banded_resize(optimizer, imagegen, orient
     assert mean_difference(rendered, expected) < 3.0
     if orientation == 3:  # the test can tell: the same pixels not turned are far off
         assert mean_difference(rendered.transpose(Image.Transpose.ROTATE_180), expected) > 10.0
-
-
-def banded_reference(optimizer, data, size):
-    """The same bands resized one by one after a complete decode (what the pipeline must produce)."""
-    from PIL import Image
-    decoded = optimizer.open_original(data, 10**8)
-    optimizer.jpeg_draft(decoded, size)
-    optimizer._decode(decoded)
-    out = Image.new(decoded.mode, size)
-    for band in optimizer._bands(decoded.size, size):
-        out.paste(optimizer._resize_band(decoded, size, band), (0, band[0]))
-    return decoded.size, out
-
-
-@pytest.mark.parametrize("kind, width", [("photo", 640), ("photo", 1280), ("photo", 1920), ("gray", 1280),
-                                         ("progressive", 1280), ("flat-sentinel", 1280)])
-def test_decoding_and_resizing_in_bands_as_rows_arrive_matches_a_banded_resize(optimizer, imagegen, kind, width):
-    from PIL import Image, ImageChops
-    photo = imagegen.photo_like(3200, 2400)
-    data = {
-        "photo": lambda: imagegen.encoded(photo, "JPEG", quality=90),
-        "gray": lambda: imagegen.encoded(photo.convert("L"), "JPEG", quality=90),
-        "progressive": lambda: imagegen.encoded(photo, "JPEG", quality=85, progressive=True),
-        # every row ends in the sentinel grey: no band can start early, the result must not change
-        "flat-sentinel": lambda: imagegen.encoded(Image.new("L", (3200, 2400), optimizer._SENTINEL["L"]), "JPEG"),
-    }[kind]()
-    probe = optimizer.open_original(data, 10**8)
-    size = optimizer.target_size(probe.size, width, False)
-    optimizer.jpeg_draft(probe, size)
-    assert optimizer._pipelinable(probe, size, 2)
-    decoded_size, expected = banded_reference(optimizer, data, size)
-    for _ in range(3):  # bands start while the decoder runs: the result may not depend on the timing
-        image = optimizer.open_original(data, 10**8)
-        optimizer.jpeg_draft(image, size)
-        resized = optimizer.decode_resizing(image, size, threads=2)
-        assert resized.size == size and resized.mode == expected.mode
-        assert ImageChops.difference(resized, expected).getbbox() is None
-    whole = optimizer.open_original(data, 10**8)
-    optimizer.jpeg_draft(whole, size)
-    optimizer._decode(whole)
-    single = whole.resize(size, Image.Resampling.LANCZOS)
-    extrema = ImageChops.difference(resized, single).getextrema()
-    extrema = extrema if single.mode != "L" else (extrema,)
-    assert all(high <= 2 for _, high in extrema)  # band offsets round differently: 2 levels at most
 
 
 def test_a_truncated_jpeg_is_refused_while_bands_are_resizing(optimizer, imagegen):

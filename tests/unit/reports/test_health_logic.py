@@ -6,7 +6,7 @@ import pytest
 
 from candlefish_ops.reports.health import (
     FAIL, INFO, MISSING, PASS, WARN, Check, HealthReport, drift_text, judge_at_least_percent, judge_at_most,
-    rate_percent, stack_verdict, summarise,
+    rate_percent, stack_verdict, sum_present, summarise,
 )
 
 
@@ -53,3 +53,9 @@ def test_exit_codes():
     assert report(PASS, INFO).exit_code == 0
     assert report(PASS, WARN).exit_code == 1 and report(PASS, MISSING).exit_code == 1
     assert report(WARN, FAIL, MISSING).exit_code == 2 and report(FAIL).verdict == "failing"
+
+
+def test_one_metric_over_regions_sums_what_exists_and_is_missing_only_when_nothing_does():
+    assert sum_present([None, 3.0, None, 1.5]) == 4.5
+    assert sum_present([0.0, None]) == 0.0  # a region that reported zero is data, not missing
+    assert sum_present([None, None]) is None and sum_present([]) is None

@@ -26,6 +26,7 @@ def test_defaults_are_the_seed_budgets_and_targets(tmp_path):
     assert (targets.api_latency_p50_ms, targets.api_latency_p99_ms, targets.websocket_latency_ms) == (50, 100, 30)
     assert (targets.error_rate_percent, targets.cache_hit_ratio_percent, targets.availability_percent) == (0.1, 92, 99.99)
     assert (reports.near_threshold_percent, reports.cost_tag_key, reports.cache_ttl_hours) == (80, "Environment", 6)
+    assert reports.edge_regions is None  # report health then reads the stacks' regions
 
 
 def test_custom_section(tmp_path):
@@ -37,11 +38,13 @@ def test_custom_section(tmp_path):
   targets: {api_latency_p99_ms: 150}
   cost_tag_key: CostCenter
   cache_ttl_hours: 1.5
+  edge_regions: [us-east-1, ap-southeast-1]
 """
     reports = load_environment(write(tmp_path, section), "production").reports
     assert [(line.name, line.amount) for line in reports.budgets] == [("Amazon CloudFront", 20), ("Edge functions", 5)]
     assert reports.targets.api_latency_p99_ms == 150 and reports.targets.api_latency_p50_ms == 50
     assert (reports.near_threshold_percent, reports.cost_tag_key, reports.cache_ttl_hours) == (90, "CostCenter", 1.5)
+    assert reports.edge_regions == ("us-east-1", "ap-southeast-1")
 
 
 @pytest.mark.parametrize("section, message", [
@@ -51,6 +54,9 @@ def test_custom_section(tmp_path):
     ("reports:\n  targets: {latency: 5}\n", "reports.targets.latency: unknown key"),
     ("reports:\n  targets: {availability_percent: 120}\n", "must be between 0 and 100"),
     ("reports:\n  near_threshold_percent: fast\n", "reports.near_threshold_percent: must be a number"),
+    ("reports:\n  edge_regions: [eu-west-1, Frankfurt]\n", "reports.edge_regions: 'Frankfurt' is not an AWS region"),
+    ("reports:\n  edge_regions: [eu-west-1, eu-west-1]\n", "reports.edge_regions: lists a region twice"),
+    ("reports:\n  edge_regions: []\n", "reports.edge_regions: lists no region"),
 ])
 def test_bad_values_name_file_and_key(tmp_path, section, message):
     with pytest.raises(ConfigError) as error:
