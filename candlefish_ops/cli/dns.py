@@ -44,29 +44,29 @@ def update(
     timeout: Optional[float] = TIMEOUT_OPTION,
 ) -> None:
     """Make the zone's managed records and health checks match config, as one atomic change batch."""
-    from candlefish_ops.dns import report, service
+    from candlefish_ops.dns import render, service
 
     app_ctx, dns = _dns_session(ctx, env)
     asked = []
 
     def confirm(current_plan) -> None:
-        app_ctx.gate.confirm(dns.environment, f"Apply these DNS changes to {env} ({report.summary(current_plan)})?",
+        app_ctx.gate.confirm(dns.environment, f"Apply these DNS changes to {env} ({render.summary(current_plan)})?",
                              always=bool(asked))
         asked.append(True)
 
     final, result = service.update(dns, lambda p: _show_plan(p, app_ctx.json), confirm, app_ctx.yes, plan, adopt,
                                    timeout)
-    data = {**report.plan_data(final), "applied": result is not None,
+    data = {**render.plan_data(final), "applied": result is not None,
             "change_ids": list(result.change_ids) if result else []}
     ui.emit(data, app_ctx.output, lambda d: _render_update_result(final, result, plan))
 
 
 def _show_plan(plan, as_json: bool) -> None:
-    from candlefish_ops.dns import report
+    from candlefish_ops.dns import render
 
     from rich.markup import escape
 
-    rows = report.diff_rows(plan)
+    rows = render.diff_rows(plan)
     for key, live, configured in plan.kept_canary_weights:
         ui.info(escape(f"canary {key}: keeping the live weight {live} (config's initial weight is {configured}; "
                 "use `candlefish dns canary` to move it)"))
@@ -80,15 +80,15 @@ def _show_plan(plan, as_json: bool) -> None:
 
 
 def _render_update_result(plan, result, plan_only: bool) -> None:
-    from candlefish_ops.dns import report
+    from candlefish_ops.dns import render
 
     if plan.empty:
         ui.out(f"{plan.zone}: up to date ({plan.unchanged} managed record set(s)); no change batch sent")
     elif plan_only:
-        ui.out(f"plan only: {report.summary(plan)}; nothing was changed")
+        ui.out(f"plan only: {render.summary(plan)}; nothing was changed")
     else:
         ids = ", ".join(result.change_ids) or "none"
-        ui.out(f"applied: {report.summary(plan)} (change {ids}, INSYNC after {result.waited_seconds:.1f}s)")
+        ui.out(f"applied: {render.summary(plan)} (change {ids}, INSYNC after {result.waited_seconds:.1f}s)")
 
 
 @app.command("canary")
