@@ -41,8 +41,8 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, backlog=40
 
 
 def probe_once(port: int, users: int, duration: float, think: float) -> dict:
-    from candlefish_ops.config.probe import ProbeConfig
-    from candlefish_ops.config.reports import Targets
+    from candlefish_ops.probe.config import ProbeConfig
+    from candlefish_ops.reports.config import Targets
     from candlefish_ops.probe import plan
     from candlefish_ops.probe.runner import Probe
 

@@ -1,4 +1,7 @@
-"""Load `config/ENV.yaml` once into a typed, validated Environment; every error names file and key."""
+"""Load `config/ENV.yaml` once into a typed, validated Environment; every error names file and key.
+
+The core (reader, schema, stacks, names) lives here; each area's section is parsed by the schema beside it
+(`dns/config.py`, `waf/config.py`, `site/config.py`, `probe/config.py`, `reports/config.py`), composed here."""
 
 from __future__ import annotations
 
@@ -7,7 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from candlefish_ops.config import dns, probe, reports, site, waf
+import candlefish_ops.dns.config as dns
+import candlefish_ops.probe.config as probe
+import candlefish_ops.reports.config as reports
+import candlefish_ops.site.config as site
+import candlefish_ops.waf.config as waf
 from candlefish_ops.config.reader import check_file, read_yaml
 from candlefish_ops.config.names import bucket_name_problems
 from candlefish_ops.config.schema import Node
@@ -37,11 +44,13 @@ class Environment:
     artifacts_bucket: str | None
     templates_dir: Path
     stacks: Mapping[str, StackConfig]
-    dns: dns.DnsConfig = field(default_factory=dns.DnsConfig)
-    waf: waf.WafConfig = field(default_factory=waf.WafConfig)
-    reports: reports.ReportsConfig = field(default_factory=reports.ReportsConfig)
-    probe: probe.ProbeConfig = field(default_factory=probe.ProbeConfig)
-    site: site.SiteConfig = field(default_factory=site.SiteConfig)
+    # Each area's schema lives beside its area (<area>/config.py); the lambdas defer the attribute lookup so
+    # importing an area's config first (which imports this package back mid-way) is not an import cycle.
+    dns: dns.DnsConfig = field(default_factory=lambda: dns.DnsConfig())
+    waf: waf.WafConfig = field(default_factory=lambda: waf.WafConfig())
+    reports: reports.ReportsConfig = field(default_factory=lambda: reports.ReportsConfig())
+    probe: probe.ProbeConfig = field(default_factory=lambda: probe.ProbeConfig())
+    site: site.SiteConfig = field(default_factory=lambda: site.SiteConfig())
 
     def stack_tags(self, stack: StackConfig) -> dict[str, str]:
         """The tags every stack carries: ours first, then config's (which cannot override ours)."""

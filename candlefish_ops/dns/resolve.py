@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from candlefish_ops.config.dns import DnsConfig, RecordSpec, RouteSpec
+from candlefish_ops.dns.config import DnsConfig, RecordSpec, RouteSpec
 from candlefish_ops.dns.model import (CLOUDFRONT_ZONE, NEW_HEALTH_CHECK, AliasTarget, HealthCheckSettings,
                                       RecordSet, host, partition_of)
 from candlefish_ops.dns.names import path_problem

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from candlefish_ops.config.dns import DnsConfig, HealthCheckSpec, RecordSpec, RouteSpec
+from candlefish_ops.dns.config import DnsConfig, HealthCheckSpec, RecordSpec, RouteSpec
 from candlefish_ops.config.stacks import REGION_PATTERN
 from candlefish_ops.dns.geo import location_problem
 from candlefish_ops.dns.model import CLOUDFRONT_ZONE, partition_of

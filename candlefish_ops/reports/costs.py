@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
-from candlefish_ops.config.reports import ReportsConfig
+from candlefish_ops.reports.config import ReportsConfig
 from candlefish_ops.errors import ValidationError
 
 METRIC = "UnblendedCost"

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from candlefish_ops.config.site import SiteConfig
+from candlefish_ops.site.config import SiteConfig
 from candlefish_ops.errors import ValidationError
 from candlefish_ops.site.headers import Headers, headers_for, precompressed_of
 

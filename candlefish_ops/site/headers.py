@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from candlefish_ops.config.site import SiteConfig
+from candlefish_ops.site.config import SiteConfig
 
 # Types Python 3.11's built-in table lacks or names by an older registration (IANA media types registry,
 # https://www.iana.org/assignments/media-types/). Keep sorted; add here, not in code paths.

@@ -9,7 +9,7 @@ writes their addresses, and gives their ARNs to the security stack's parameters.
 
 from __future__ import annotations
 
-from candlefish_ops.config.waf import WafConfig
+from candlefish_ops.waf.config import WafConfig
 
 # security.yaml parameter -> (set kind, IP version)
 IP_SET_PARAMETERS = {

@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
-from candlefish_ops.config.waf import SET_KINDS, VERSIONS
+from candlefish_ops.waf.config import SET_KINDS, VERSIONS
 from candlefish_ops.errors import CandlefishError, ValidationError
 from candlefish_ops.gate import Gate
 from candlefish_ops.stack_outputs import IP_SET_ARNS, WAF_LEDGER_TABLE, StackOutputs

@@ -4,6 +4,8 @@ level imports included: lazy imports obey the same rules)."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,10 @@ AREAS = {"cdn", "deploy", "dns", "edge", "preflight", "probe", "reports", "site"
 FOUNDATION = {"errors", "echo", "ui", "config"}
 CLI = {"cli", "context", "__main__"}
 SDK = {"boto3", "botocore", "s3transfer", "moto"}
+# Areas whose config schema (`<area>/config.py`, a section of ENV.yaml) lives beside the area but belongs to the
+# config layer: `config` composes them into Environment, so they import only what config may.
+# (edge/config.py is not one: it builds the edge_config.json a Lambda@Edge package carries.)
+CONFIG_SCHEMAS = {"dns", "probe", "reports", "site", "waf"}
 
 # What each layer may import from candlefish_ops (besides itself). Areas may use each other's modules.
 ALLOWED = {
@@ -30,7 +36,16 @@ EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 def _layer(path: Path) -> str:
     parts = path.relative_to(PACKAGE).parts
+    if len(parts) == 2 and parts[0] in CONFIG_SCHEMAS and parts[1] == "config.py":
+        return "config"
     return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+
+
+def _target(parts: list[str]) -> str:
+    """The layer an imported `candlefish_ops.*` module (split on dots) belongs to."""
+    if parts[1] in CONFIG_SCHEMAS and parts[2:3] == ["config"]:
+        return "config"
+    return parts[1] if (PACKAGE / parts[1]).exists() or (PACKAGE / f"{parts[1]}.py").exists() else "__init__"
 
 
 def _imports(path: Path):
@@ -69,7 +84,7 @@ def _violations() -> list[str]:
                 found.append(f"{where}: {layer} imports {module} (the SDK only in aws/ and local/)")
             if parts[0] != "candlefish_ops" or len(parts) < 2 or layer == "local":
                 continue
-            target = parts[1] if (PACKAGE / parts[1]).exists() or (PACKAGE / f"{parts[1]}.py").exists() else "__init__"
+            target = _target(parts)
             if target not in {layer, "__init__"} and target not in ALLOWED[layer] and (layer, target) not in EXCEPTIONS:
                 found.append(f"{where}: {layer} imports {module}")
     return found
@@ -97,3 +112,13 @@ def test_the_checker_sees_lazy_and_package_level_imports(tmp_path):
 def test_relative_imports_are_resolved():
     node = ast.parse("from ..aws import base").body[0]
     assert _absolute(PACKAGE / "dns" / "service.py", node) == "candlefish_ops.aws"
+
+
+@pytest.mark.parametrize("area", sorted(CONFIG_SCHEMAS))
+def test_an_area_config_schema_loads_light_and_first(area):
+    """Importing `<area>.config` runs the area's __init__ and then config's, which imports every schema back:
+    it must work cold (no import cycle) and must not pull in the area's service or the SDK."""
+    code = (f"import sys, candlefish_ops.{area}.config; "
+            f"heavy = [m for m in sys.modules if m.split('.')[0] in {sorted(SDK)!r} or m == 'candlefish_ops.{area}.service']; "
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -39,7 +39,7 @@ class _Config:
 
 
 def _record(name, types, target):
-    from candlefish_ops.config.dns import RecordSpec, RouteSpec
+    from candlefish_ops.dns.config import RecordSpec, RouteSpec
 
     return RecordSpec(name, tuple(types), "simple", (RouteSpec(target=target),))
 

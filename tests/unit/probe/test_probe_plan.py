@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from candlefish_ops.config.probe import ProbeConfig
-from candlefish_ops.config.reports import Targets
+from candlefish_ops.probe.config import ProbeConfig
+from candlefish_ops.reports.config import Targets
 from candlefish_ops.errors import ValidationError
 from candlefish_ops.probe import plan
 from candlefish_ops.probe.stats import KindStats

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from candlefish_ops.config.reports import ReportsConfig
+from candlefish_ops.reports.config import ReportsConfig
 from candlefish_ops.errors import ValidationError
 from candlefish_ops.reports.costs import (
     CostLine, Grouping, build_lines, cost_filter, forecast_request, grouped_amounts, line_name, month_end, movers,

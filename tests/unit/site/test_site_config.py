@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from candlefish_ops.config import load_environment
-from candlefish_ops.config.site import DEFAULT_CACHE_CONTROL
+from candlefish_ops.site.config import DEFAULT_CACHE_CONTROL
 from candlefish_ops.errors import ConfigError
 from tests.unit.config.test_config import write_env
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from candlefish_ops.config.site import SiteConfig
+from candlefish_ops.site.config import SiteConfig
 from candlefish_ops.errors import ValidationError
 from candlefish_ops.site.files import Build, LocalFile, key_problem
 from candlefish_ops.site.headers import classify, content_type, headers_for

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from candlefish_ops.config import waf as waf_config
+from candlefish_ops.waf import config as waf_config
 from candlefish_ops.config.schema import Node
 from candlefish_ops.errors import ConfigError, ValidationError
 from candlefish_ops.waf.addresses import NetworkIndex, parse_network
