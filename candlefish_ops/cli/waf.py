@@ -9,6 +9,7 @@ import typer
 
 from candlefish_ops import ui
 from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
+from candlefish_ops.waf import render
 
 app = typer.Typer(help="Block and allow IP addresses at the edge (WAF IP sets), with an audit ledger.",
                   no_args_is_help=True)
@@ -68,15 +69,15 @@ def _run(ctx: typer.Context, env: str, make_plan, dry_run: bool = False, confirm
     if dry_run:
         from candlefish_ops.waf.service import WafResult
 
-        _report_unwritten(plan.reconciled, "dry run")
-        return _render(app_ctx.output, WafResult(plan, ()), planned=True)
+        render.report_unwritten(plan.reconciled, "dry run")
+        return ui.emit(render.result_data(WafResult(plan, ()), planned=True), app_ctx.output, render.render_changes)
     threshold = environment.waf.confirm_threshold
     if confirm and plan.size > threshold:
         app_ctx.gate.confirm(environment, f"{plan.action}: change {plan.size} entries in {environment.name} "
                                           f"(more than waf.confirm_threshold={threshold})?")
     result = manager.execute(plan)
-    _report_reconciled(result.repaired, result.unrepaired)
-    _render(app_ctx.output, result)
+    render.report_reconciled(result.repaired, result.unrepaired)
+    ui.emit(render.result_data(result), app_ctx.output, render.render_changes)
 
 
 @app.command("block-ip")
@@ -142,9 +143,9 @@ def list_entries(ctx: typer.Context, env: str = ENV_ARGUMENT,
     app_ctx, environment, manager = _manager(ctx, env)
     kinds = [set_kind.value] if set_kind else ["block", "allow"]
     entries, repairs = manager.entries(kinds, include_removed)
-    _report_unwritten(repairs, "read-only command")
+    render.report_unwritten(repairs, "read-only command")
     data = {"environment": environment.name, "entries": [e.to_dict() for e in entries]}
-    ui.emit(data, app_ctx.output, _render_entries)
+    ui.emit(data, app_ctx.output, render.render_entries)
 
 
 @app.command("export")
@@ -156,7 +157,7 @@ def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_
 
     app_ctx, environment, manager = _manager(ctx, env, csv=True)  # CSV is what export writes
     entries, repairs = manager.entries([set_kind.value])
-    _report_unwritten(repairs, "read-only command")
+    render.report_unwritten(repairs, "read-only command")
     if app_ctx.json and file is None:
         return ui.emit({"environment": environment.name, "entries": [e.to_dict() for e in entries]}, "json", None)
     text = export_csv(entries)
@@ -165,80 +166,3 @@ def export(ctx: typer.Context, env: str = ENV_ARGUMENT, set_kind: SetKind = SET_
     else:
         file.write_text(text, encoding="utf-8")
         ui.info(f"wrote {len(entries)} {set_kind.value} entries to {file}")
-
-
-# ---- rendering -------------------------------------------------------------------------------------------------
-
-def _report_reconciled(repairs, skipped=()) -> None:
-    for repair in repairs:
-        if repair.action != "archived":
-            ui.info(f"ledger reconciled with WAF: {repair.address}: {repair.action}")
-    archived = sum(1 for repair in repairs if repair.action == "archived")
-    if archived:
-        ui.info(f"ledger: moved {archived} removed entries to its history partition")
-    for repair in skipped:
-        ui.info(f"ledger not reconciled: {repair.address}: {repair.action} skipped, the entry changed since it "
-                "was read (the next command decides again)")
-
-
-def _report_unwritten(repairs, why: str) -> None:
-    """Repairs a read-only or dry run finds: shown as the listing assumes them, written by the next change."""
-    for repair in repairs:
-        if repair.action != "archived":
-            ui.info(f"ledger differs from WAF: {repair.address}: {repair.action} (not written: {why}; the next "
-                    "changing command, e.g. `waf prune`, repairs it)")
-
-
-def _render(output: str, result, planned: bool = False) -> None:
-    data = result.to_dict()
-    if planned:
-        data["planned"] = [{"set": c.kind, "version": c.version, "ip_set": c.name,
-                            "add": [e.address for e in c.add], "remove": [e.address for e in c.remove]}
-                           for c in result.plan.changes]
-        data["would_reconcile"] = [{"address": r.address, "action": r.action} for r in result.plan.reconciled]
-    ui.emit(data, output, _render_changes)
-
-
-def _render_changes(data: dict) -> None:
-    for change in data.get("planned", []):
-        for address in change["add"]:
-            ui.out(f"would add {address} to {change['ip_set']}")
-        for address in change["remove"]:
-            ui.out(f"would remove {address} from {change['ip_set']}")
-    for change in data["changes"]:
-        for address in change["added"]:
-            ui.out(f"added {address} to {change['ip_set']}")
-        for address in change["removed"]:
-            ui.out(f"removed {address} from {change['ip_set']}")
-        if change["lock_conflicts"]:
-            ui.out(f"({change['ip_set']} changed concurrently {change['lock_conflicts']}x; re-read and re-applied)")
-    for skipped in data["skipped"]:
-        ui.out(f"unchanged {skipped['address']}: {skipped['why']}")
-    for name, left in data["capacity_left"].items():
-        ui.out(f"{name}: room for {left:,} more entries")
-    if not data["changes"] and not data.get("planned"):
-        ui.out("nothing to change")
-
-
-def _render_entries(data: dict) -> None:
-    """The entries as a table; reasons and authors are shown literally (no rich markup such as [link=...]),
-    and `ui` escapes their control characters."""
-    from rich.markup import escape
-
-    rows = [(e["set"], _address_cell(e), escape(e["reason"]), escape(_who(e["added_by"])), _when(e["added_at"]),
-             _when(e["expires_at"]) or "never") for e in data["entries"]]
-    ui.table(f"WAF IP set entries of {data['environment']}", ("set", "address", "reason", "added by", "added (UTC)",
-                                                              "expires (UTC)"), rows, caption=f"{len(rows)} entries")
-
-
-def _address_cell(entry: dict) -> str:
-    return entry["address"] if entry["status"] == "active" else f"{entry['address']} ({entry['status']})"
-
-
-def _who(arn: str) -> str:
-    """The readable end of an ARN (`assumed-role/Ops/alice`); the JSON output keeps the whole ARN."""
-    return arn.rsplit(":", 1)[-1] if arn.startswith("arn:") else arn
-
-
-def _when(stamp: str | None) -> str:
-    return stamp.replace("T", " ")[:16] if stamp else ""
