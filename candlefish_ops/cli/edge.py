@@ -8,6 +8,7 @@ import typer
 
 from candlefish_ops import ui
 from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
+from candlefish_ops.edge import render
 
 app = typer.Typer(help="Lambda@Edge: package, status, releases, rollback, prune, serve.", no_args_is_help=True)
 
@@ -49,12 +50,8 @@ def package(ctx: typer.Context, env: str = ENV_ARGUMENT,
     rows = []
     for item in packages:
         (folder / f"{item.function.name}.zip").write_bytes(item.data)
-        rows.append({"function": item.function.name, "file": str(folder / f"{item.function.name}.zip"),
-                     "size": item.size, "limit": item.function.limit, "code_sha256": item.code_sha256,
-                     "s3_key": item.s3_key})
-    ui.emit({"environment": env, "packages": rows}, _app.output, lambda data: ui.table(
-        f"{env}: Lambda@Edge packages", ("function", "size", "limit", "CodeSha256", "file"),
-        [(r["function"], f"{r['size']:,}", f"{r['limit']:,}", r["code_sha256"], r["file"]) for r in data["packages"]]))
+        rows.append(render.package_row(item, str(folder / f"{item.function.name}.zip")))
+    ui.emit({"environment": env, "packages": rows}, _app.output, render.render_packages)
 
 
 @app.command("status")
@@ -67,10 +64,7 @@ def status(ctx: typer.Context, env: str = ENV_ARGUMENT, stack: str | None = STAC
     app_ctx, _environment, deployed = _deployed(ctx, env, stack)
     local = [] if no_local else _packages(deployed, python, wheelhouse, local=app_ctx.targets_emulator)
     rows = edge_status(deployed.session, deployed, local)
-    ui.emit({"environment": env, "functions": rows}, app_ctx.output, lambda data: ui.table(
-        f"{env}: Lambda@Edge", ("function", "version", "CodeSha256", "used by", "local sources"),
-        [(r["function"], r["version"], r["code_sha256"], "\n".join(r["used_by"]) or "-", r["local"])
-         for r in data["functions"]]))
+    ui.emit({"environment": env, "functions": rows}, app_ctx.output, render.render_status)
 
 
 @app.command("releases")
@@ -81,13 +75,8 @@ def releases(ctx: typer.Context, env: str = ENV_ARGUMENT, stack: str | None = ST
 
     app_ctx, environment, deployed = _deployed(ctx, env, stack)
     log = ReleaseLog(ArtifactsStore(deployed.session, environment), environment.name)
-    rows = [vars(release) | {"functions": {n: vars(f) for n, f in release.functions.items()}}
-            for release in map(log.read, log.ids())]
-    ui.emit({"environment": env, "releases": rows}, app_ctx.output, lambda data: ui.table(
-        f"{env}: edge releases", ("release", "time", "note", "functions"),
-        [(r["release_id"], r["time"], r["note"], "\n".join(f"{n} {f['code_sha256'][:10]}… v{f['version_arn'].rsplit(':', 1)[-1]}"
-                                                            for n, f in r["functions"].items()))
-         for r in data["releases"]]))
+    rows = render.release_rows(map(log.read, log.ids()))
+    ui.emit({"environment": env, "releases": rows}, app_ctx.output, render.render_releases)
 
 
 @app.command("rollback")
@@ -126,9 +115,7 @@ def prune(ctx: typer.Context, env: str = ENV_ARGUMENT,
     if doomed and not dry_run:
         app_ctx.gate.confirm(environment, f"delete {len(doomed)} unused Lambda@Edge version(s) of {env}?")
     results = [{**item, "result": "would delete"} for item in doomed] if dry_run else service.prune(deployed.session, doomed)
-    ui.emit({"environment": env, "versions": results}, app_ctx.output, lambda data: ui.table(
-        f"{env}: edge prune", ("function", "version", "result"),
-        [(r["function"], r["version"], r["result"]) for r in data["versions"]] or [("-", "-", "nothing to delete")]))
+    ui.emit({"environment": env, "versions": results}, app_ctx.output, render.render_prune)
 
 
 @app.command("serve")
