@@ -122,3 +122,27 @@ def test_an_area_config_schema_loads_light_and_first(area):
             f"heavy = [m for m in sys.modules if m.split('.')[0] in {sorted(SDK)!r} or m == 'candlefish_ops.{area}.service']; "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+AREA_FILES = ("plan.py", "service.py", "render.py")
+# Areas that differ from the plan/service/render shape, each with its reason (keep it short).
+AREA_FILE_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("preflight", "plan.py"): "it changes nothing, so has nothing to plan: its pure checks (cfn.py, quotas.py, "
+                              "network.py, waf_capacity.py, delegation.py) judge what service.py reads",
+    ("reports", "plan.py"): "read-only: nothing to plan; the pure arithmetic is costs.py and health.py",
+    ("reports", "service.py"): "two reports, two readers: collect_costs.py (Cost Explorer) and collect_health.py "
+                               "(CloudWatch), each reading then building its report",
+    ("reports", "render.py"): "two sizeable renderers, one per report: render_costs.py and render_health.py",
+}
+
+
+@pytest.mark.parametrize("area", sorted(AREAS))
+def test_every_area_has_plan_service_and_render(area):
+    missing = {name for name in AREA_FILES if not (PACKAGE / area / name).is_file()}
+    assert missing == {name for (where, name) in AREA_FILE_EXCEPTIONS if where == area}
+
+
+def test_every_area_package_is_listed():
+    """A package that is not an area (aws, config, cli, local) is a layer of its own, checked above."""
+    packages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    assert packages - AREAS == {"aws", "cli", "config", "local"}
