@@ -44,7 +44,7 @@ def main() -> None:
     from candlefish_ops.aws.session import new_session
     from candlefish_ops.config import load_environment
     from candlefish_ops.local.emulator import Emulator, point_sdk_at
-    from candlefish_ops.local.extensions import report_data
+    from candlefish_ops.local.seed import reports as report_data
     from candlefish_ops.reports.collect_costs import collect_costs
     from candlefish_ops.reports.collect_health import HealthClients, collect_health
     from candlefish_ops.reports.costs import parse_grouping, parse_period

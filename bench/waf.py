@@ -18,7 +18,7 @@ Run:  .venv/bin/python bench/waf.py [--reps 5] [--only NAME]
       .venv/bin/python bench/waf.py --history [--reps 5] [--history-items 100000] [--old-layout-items 14000]
                                     [--stock-query]
 `--stock-query` runs moto's own DynamoDB Query, which walks every item of the table, instead of the emulator
-extension that reads only the queried partition as DynamoDB does (candlefish_ops/local/extensions/dynamodb_query.py).
+extension that reads only the queried partition as DynamoDB does (candlefish_ops/local/moto/extensions/dynamodb_query.py).
 """
 
 from __future__ import annotations

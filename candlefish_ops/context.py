@@ -1,10 +1,13 @@
-"""What every command shares: the global options, the loaded environments, the AWS session, the emulator."""
+"""What every command shares: the global options, the loaded environments, the AWS session.
+
+Under --local the CLI's local step (candlefish_ops.cli.local_step) points the SDK at an emulator before any
+session is made; this module never starts one itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from candlefish_ops.errors import CandlefishError
 from candlefish_ops.gate import is_loopback_endpoint  # noqa: F401  (re-exported)
@@ -20,11 +23,12 @@ class AppContext:
     debug: bool = False
     local: bool = False
     _environments: dict[str, Any] = field(default_factory=dict)
+    local_endpoint: str | None = None  # set by the CLI's --local step once the SDK points at the emulator
+    local_deployed: set[str] = field(default_factory=set)  # environments that emulator already holds
+    local_attached: bool = False  # the emulator is the one `candlefish local up` keeps running
     _session: Any = None
-    _emulator: Any = None
-    _bootstrapped: set[str] = field(default_factory=set)
     _gate: Any = None
-    _saved_env: dict[str, Any] = field(default_factory=dict)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def json(self) -> bool:
@@ -57,10 +61,12 @@ class AppContext:
         return self._environments[name]
 
     def session(self, region: str | None = None):
-        """The boto3 Session; under --local, one pointed at a fresh embedded emulator."""
+        """The boto3 Session. Under --local the CLI's local step must have run first (refused otherwise, so a
+        command that forgot it can never reach a real account)."""
         if self._session is None:
-            if self.local:
-                self._start_emulator(region)
+            if self.local and self.local_endpoint is None:
+                raise CandlefishError("internal: a --local command asked for a session before the CLI's local "
+                                      "step (candlefish_ops.cli.common.plain_session / environment_session)")
             from candlefish_ops.aws.session import new_session
 
             self._session = new_session(region)
@@ -73,41 +79,13 @@ class AppContext:
         self.gate.check_account(session, environment)
         return session
 
-    def session_for(self, environment, needs: tuple[str, ...] = ()):
-        """The session for commands that need the environment's stacks (account checked). Under --local the
-        fresh emulator has none, so the stacks in `needs` (default: all) and their dependencies are first
-        deployed into it, and emulated data seeded. Templates and parameters are checked before the
-        emulator starts, so a config error costs no emulator deploy."""
-        if not self.local or environment.name in self._bootstrapped:
-            return self.checked_session(environment)
-        from candlefish_ops.local.bootstrap import bootstrap_environment, bootstrap_plan
-
-        plan = bootstrap_plan(environment, needs)
-        session = self.checked_session(environment)
-        bootstrap_environment(session, self.emulator_endpoint, environment, plan=plan)
-        self._bootstrapped.add(environment.name)
-        return session
-
-    @property
-    def emulator_endpoint(self) -> str | None:
-        return self._emulator.endpoint if self._emulator is not None else None
-
-    def _start_emulator(self, region: str | None) -> None:
-        from candlefish_ops.local.emulator import Emulator, point_sdk_at
-        from candlefish_ops import ui
-
-        self._emulator = Emulator()
-        endpoint = self._emulator.start()
-        self._saved_env = point_sdk_at(endpoint, region)
-        ui.info(f"[dim]local mode: embedded AWS emulator (moto) at {endpoint}; nothing touches a real account[/dim]")
+    def on_close(self, action: Callable[[], None]) -> None:
+        """Run `action` when the command ends (last registered, first run)."""
+        self._closers.append(action)
 
     def close(self) -> None:
-        if self._emulator is not None:
-            from candlefish_ops.local.emulator import restore_sdk_environment
-
-            self._emulator.stop()
-            self._emulator = None
-            restore_sdk_environment(self._saved_env)
+        while self._closers:
+            self._closers.pop()()
 
 
 def require(condition: bool, message: str) -> None:

@@ -4,12 +4,18 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# `candlefish local up` keeps its emulator's pid, port and state in a per-user directory; --local commands use a
+# running one. Tests never see the developer's: each test process gets its own, empty.
+os.environ["CANDLEFISH_STATE_DIR"] = tempfile.mkdtemp(prefix="candlefish-state-")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
 
 app = typer.Typer(help="CloudFront: invalidate cached paths, list invalidations.", no_args_is_help=True)
 
@@ -42,7 +42,7 @@ def _service(ctx: typer.Context, env: str, stack: str | None):
     app_ctx = app_context(ctx)
     environment = app_ctx.environment(env)
     key = edge_stack(environment, stack).key
-    return CdnService(app_ctx.session_for(environment, (key,)), environment, key)
+    return CdnService(environment_session(app_ctx, environment, (key,)), environment, key)
 
 
 @app.command("invalidate")

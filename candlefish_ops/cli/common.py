@@ -19,6 +19,28 @@ def app_context(ctx: typer.Context, csv: bool = False) -> AppContext:
     return app
 
 
+def plain_session(app: AppContext, region: str | None = None):
+    """The boto3 Session for a command that deploys or reads no environment's stacks; under --local, the CLI's
+    local step first points the SDK at the emulator (empty, or the one `local up` keeps running)."""
+    if app.local:
+        from candlefish_ops.cli import local_step
+
+        local_step.start(app, region)
+    return app.session(region)
+
+
+def environment_session(app: AppContext, environment, needs: tuple[str, ...] = ()):
+    """The session for a command that needs the environment's stacks (account checked). Under --local, the
+    CLI's local step runs first: the stacks in `needs` (default: all) and their dependencies are deployed into
+    the emulator unless it already holds them, and emulated data seeded. Templates and parameters are checked
+    before the emulator starts, so a config error costs no emulator deploy."""
+    if app.local:
+        from candlefish_ops.cli import local_step
+
+        local_step.prepare(app, environment, needs)
+    return app.checked_session(environment)
+
+
 def command_name(ctx: typer.Context) -> str:
     """`waf list`: the command's words without the program name."""
     words = []

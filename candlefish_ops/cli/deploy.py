@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, complete_stack
+from candlefish_ops.cli.common import (ENV_ARGUMENT, app_context, complete_stack, environment_session,
+                                       plain_session)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +43,7 @@ def deploy(
     allowed = parse_allowed(allow_replacement)
     environment = app.environment(env)
     deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
+    plain_session(app, environment.region)  # under --local: the CLI's local step points the SDK at the emulator
     session = app.checked_session(environment)
     resolver = public_dns(app)
     preflight = run_preflight(session, environment, deploy_plan.targets, resolver=resolver)
@@ -73,7 +75,7 @@ def public_dns(app):
 
 
 def _not_emulated(deploy_plan) -> dict[str, list[str]]:
-    from candlefish_ops.local.extensions import not_emulated
+    from candlefish_ops.cli.local_step import not_emulated
 
     return {target.key: not_emulated(set(target.template.resource_types)) for target in deploy_plan.targets}
 
@@ -85,7 +87,7 @@ def status(ctx: typer.Context, env: str = ENV_ARGUMENT) -> None:
 
     app = app_context(ctx)
     environment = app.environment(env)
-    session = app.session_for(environment)
+    session = environment_session(app, environment)
     stacks = StackOutputs(session, environment)
     rows = []
     for key, stack in environment.stacks.items():

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
 
 app = typer.Typer(help="Route 53 records and health checks of an environment, from config.", no_args_is_help=True)
 
@@ -32,7 +32,7 @@ def _dns_session(ctx: typer.Context, env: str, check=None):
     if check is not None:
         check(environment)
     needs = tuple(key for key in environment.dns.stacks.values() if key in environment.stacks)
-    return app_ctx, DnsSession(environment, app_ctx.session_for(environment, needs), progress=ui.info)
+    return app_ctx, DnsSession(environment, environment_session(app_ctx, environment, needs), progress=ui.info)
 
 
 @app.command("update")

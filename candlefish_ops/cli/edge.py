@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
 
 app = typer.Typer(help="Lambda@Edge: package, status, releases, rollback, prune, serve.", no_args_is_help=True)
 
@@ -22,7 +22,7 @@ def _deployed(ctx: typer.Context, env: str, stack: str | None):
     app_ctx = app_context(ctx)
     environment = app_ctx.environment(env)
     key = edge_stack_key(environment, stack)
-    return app_ctx, environment, DeployedEdge(app_ctx.session_for(environment, (key,)), environment, key)
+    return app_ctx, environment, DeployedEdge(environment_session(app_ctx, environment, (key,)), environment, key)
 
 
 def _packages(deployed, python: str | None, wheelhouse: Path | None, functions=None, local: bool = False):

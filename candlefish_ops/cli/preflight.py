@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, plain_session
 
 
 def register(app: typer.Typer) -> None:
@@ -26,8 +26,8 @@ def preflight(
     app = app_context(ctx)
     environment = app.environment(env)
     targets = plan_deploy(environment, only, execute=False).targets
-    session = app.checked_session(environment)
-    report = run_preflight(session, environment, targets, resolver=public_dns(app))
+    plain_session(app, environment.region)  # under --local: the CLI's local step points the SDK at the emulator
+    report = run_preflight(app.checked_session(environment), environment, targets, resolver=public_dns(app))
     ui.emit(report.to_dict(), app.output, lambda _data: render_preflight(report))
     if not report.ok:
         raise typer.Exit(1)

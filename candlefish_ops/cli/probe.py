@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
 
 
 def register(app: typer.Typer) -> None:
@@ -58,7 +58,7 @@ def _probe_local_edge(app, environment, origin, users, duration, ramp, target, t
 
     origins = parse_origins(origin)
     key = edge_stack_key(environment)
-    deployed = DeployedEdge(app.session_for(environment, (key,)), environment, key)
+    deployed = DeployedEdge(environment_session(app, environment, (key,)), environment, key)
     service = build_service(deployed.session, deployed, origins, progress=ui.info)
     server = EdgeServer(service, port=0).start()
     ui.info(f"{environment.name}: probing the emulator's edge through edge serve at {server.url}")

@@ -8,7 +8,7 @@ from dataclasses import replace
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
 from candlefish_ops.errors import ValidationError
 
 app = typer.Typer(help="Cost and health reports of an environment.", no_args_is_help=True)
@@ -38,7 +38,7 @@ def costs(
     environment = context.environment(env)
     period = parse_period(month, last, today())
     grouping = parse_grouping(group_by)
-    session = context.session_for(environment)
+    session = environment_session(context, environment)
     # under --local each run has a fresh emulator: nothing worth keeping in the user's cache
     cache = NoCache() if context.local else None
     report = collect_costs(session, environment, period, grouping, refresh, cache=cache)
@@ -80,7 +80,7 @@ def health(
     if watch is not None and context.json:
         raise ValidationError("--watch redraws a table: drop --output json (or run the report from cron instead)")
     environment = context.environment(env)
-    session = context.session_for(environment)
+    session = environment_session(context, environment)
     clients = HealthClients(session)
 
     def run_once():

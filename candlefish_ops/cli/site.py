@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
 
 app = typer.Typer(help="Website builds: publish (changed files only, in a safe order), releases, rollback.",
                   no_args_is_help=True)
@@ -24,7 +24,7 @@ def _service(ctx: typer.Context, env: str):
     app_ctx = app_context(ctx)
     environment = app_ctx.environment(env)
     needs = (environment.site.storage_stack, environment.site.edge_stack)
-    return app_ctx, environment, SiteService(app_ctx.session_for(environment, needs), environment)
+    return app_ctx, environment, SiteService(environment_session(app_ctx, environment, needs), environment)
 
 
 @app.command("publish")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, environment_session
 
 app = typer.Typer(help="Block and allow IP addresses at the edge (WAF IP sets), with an audit ledger.",
                   no_args_is_help=True)
@@ -36,7 +36,7 @@ def _manager(ctx: typer.Context, env: str, csv: bool = False, check=None):
     environment = app_ctx.environment(env)
     if check is not None:
         check(environment)
-    session = app_ctx.session_for(environment, (environment.waf.security_stack,))
+    session = environment_session(app_ctx, environment, (environment.waf.security_stack,))
     return app_ctx, environment, WafManager(session, environment, gate=app_ctx.gate)
 
 

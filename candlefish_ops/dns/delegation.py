@@ -8,7 +8,7 @@ the certificate stays PENDING_VALIDATION and CloudFormation waits until the stac
 
 The lookup goes through a DNS-over-HTTPS JSON resolver (stdlib only: `urllib` + `json`; Google Public DNS
 by default, `CANDLEFISH_DOH_URL` for another one with the same JSON API). Against the emulator, the emulator
-answers it (`candlefish_ops/local/extensions/public_dns.py`): its zones count as delegated unless a test says
+answers it (`candlefish_ops/local/moto/extensions/public_dns.py`): its zones count as delegated unless a test says
 otherwise. Callers take the resolver as an argument, so tests inject theirs.
 """
 

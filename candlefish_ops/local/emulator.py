@@ -22,9 +22,10 @@ _CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_D
 class Emulator:
     """One moto server in a background thread of this process, on a free (or given) port."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", app=None) -> None:
         self._host = host
         self._port = port
+        self._app = app  # default: moto with the extensions, one request at a time
         self._server = None
 
     @property
@@ -36,18 +37,7 @@ class Emulator:
 
     def start(self) -> str:
         """Start the server (extensions installed first) and return its endpoint URL."""
-        try:
-            from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise EmulatorError(
-                "the embedded emulator needs moto: install it with pip install 'candlefish-ops[local]'"
-            ) from exc
-        from candlefish_ops.local.extensions import install_all
-
-        install_all()
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-        _quiet_unsupported_type_notices()
-        app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        app = self._app or OneRequestAtATime(moto_app())
         try:
             self._server = _ServerThread(app, self._host, self._port)
         except OSError as exc:
@@ -62,6 +52,19 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource (moto's own reset API)."""
         reset_endpoint(self.endpoint)
+
+
+def moto_app():
+    """moto's WSGI app with candlefish's extensions installed (the installed moto checked first)."""
+    try:
+        from candlefish_ops.local.moto import compat
+        from candlefish_ops.local.moto.extensions import install_all
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise EmulatorError("the embedded emulator needs moto: install it with pip install 'candlefish-ops[local]'") from exc
+    install_all()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    _quiet_unsupported_type_notices()
+    return compat.server_app()
 
 
 class OneRequestAtATime:
@@ -146,10 +149,11 @@ class _ServerThread:
     """A threaded werkzeug server for `app` on (host, port), served from a daemon thread."""
 
     def __init__(self, app, host: str, port: int) -> None:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
 
-        self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+        from candlefish_ops.local.moto.compat import request_handler
+
+        self._server = make_server(host, port, app, threaded=True, request_handler=request_handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 

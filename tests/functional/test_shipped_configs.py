@@ -39,7 +39,7 @@ def _run(cli, command, env, config_dir):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_area_runs_on_every_shipped_config(aws, cli, env):
     from candlefish_ops.config import load_environment
-    from candlefish_ops.local.extensions import seed_all
+    from candlefish_ops.local.seed import seed_all
 
     deployed = cli("deploy", env, "--yes", "--config-dir", CONFIG, "-o", "json")
     assert deployed.exit_code == 0, deployed.stderr + deployed.stdout

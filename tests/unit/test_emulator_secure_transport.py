@@ -1,6 +1,6 @@
 """The emulator's reading of `aws:SecureTransport` (its requests stand for TLS ones)."""
 
-from candlefish_ops.local.extensions.s3_secure_transport import applicable_statements
+from candlefish_ops.local.moto.extensions.s3_secure_transport import applicable_statements
 
 DENY_HTTP = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
              "Condition": {"Bool": {"aws:SecureTransport": "false"}}}

@@ -177,7 +177,7 @@ def _checks(cli, project) -> tuple[int, dict]:
 
 
 def test_reserved_lambda_concurrency_must_leave_100_unreserved(aws, cli, project):
-    from candlefish_ops.local.extensions.lambda_account import set_concurrency_quota
+    from candlefish_ops.local.moto.extensions.lambda_account import set_concurrency_quota
 
     _account_project(project, reserved=200, cidr="10.0.0.0/16", eks=False)
     assert _checks(cli, project)[1]["lambda-concurrency"]["status"] == "PASS"  # 600 of the default 1,000

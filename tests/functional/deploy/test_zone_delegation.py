@@ -2,7 +2,7 @@
 registrar, instead of hanging on ACM validation; `preflight` checks the delegation; an existing zone given as
 the dns stack's HostedZoneId is used and no zone is created.
 
-The public DNS is the emulator's (`candlefish_ops/local/extensions/public_dns.py`): its zones count as
+The public DNS is the emulator's (`candlefish_ops/local/moto/extensions/public_dns.py`): its zones count as
 delegated unless the `public_dns` fixture says otherwise. Nothing here reaches the network."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ DOMAIN = "staging.candlefish.ai"
 @pytest.fixture
 def public_dns():
     """What the emulator's public DNS answers for NS lookups, reset after the test."""
-    from candlefish_ops.local.extensions import public_dns as emulated
+    from candlefish_ops.local.moto.extensions import public_dns as emulated
 
     emulated.clear_delegations()
     yield emulated

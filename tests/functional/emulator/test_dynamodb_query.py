@@ -1,4 +1,4 @@
-"""The emulator's DynamoDB Query reads one partition (candlefish_ops/local/extensions/dynamodb_query.py) and
+"""The emulator's DynamoDB Query reads one partition (candlefish_ops/local/moto/extensions/dynamodb_query.py) and
 still answers exactly as moto does: items of that partition only, in order, paginated, with conditions."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from candlefish_ops.local.extensions.cfn_intrinsics import cidr
+from candlefish_ops.local.moto.extensions.cfn_intrinsics import cidr
 
 
 def test_cidr_matches_aws_examples():

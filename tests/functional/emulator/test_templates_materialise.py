@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from candlefish_ops.local.emulator import reset_endpoint
-from candlefish_ops.local.extensions import not_emulated
+from candlefish_ops.local.moto.extensions import not_emulated
 
 from .conftest import fast_fail_client
 

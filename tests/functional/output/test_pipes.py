@@ -19,11 +19,11 @@ def production(aws, monkeypatch):
     import boto3
 
     from candlefish_ops.config import load_environment
-    from candlefish_ops.local.bootstrap import bootstrap_environment
+    from candlefish_ops.cli.local_step import bootstrap_plan, deploy_into
 
     monkeypatch.delenv("COLUMNS", raising=False)
     environment = load_environment(CONFIG, "production")
-    bootstrap_environment(boto3.Session(region_name="us-east-1"), aws.endpoint, environment)
+    deploy_into(boto3.Session(region_name="us-east-1"), aws.endpoint, environment, bootstrap_plan(environment))
     return environment
 
 

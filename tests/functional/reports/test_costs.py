@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from candlefish_ops.local.extensions.report_data import cost_results, post_cost_results
+from candlefish_ops.local.moto.extensions.report_data import cost_results
+from candlefish_ops.local.seed.reports import post_cost_results
 
 TODAY = "2026-11-15"  # as frozen by the reports_env fixture
 

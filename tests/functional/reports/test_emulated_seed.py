@@ -1,7 +1,8 @@
-"""The emulator extension's `seed` hook (what a local bootstrap runs after deploying): both reports then
+"""The emulator's `seed` (local/seed/reports.py, (what a local bootstrap runs after deploying): both reports then
 show data true to their shape, labelled as emulated, through the same AWS queries as against a real account."""
 
-from candlefish_ops.local.extensions import report_data
+from candlefish_ops.local.moto.extensions.report_data import cost_results
+from candlefish_ops.local.seed import reports as report_data
 
 from report_world import load
 
@@ -61,7 +62,7 @@ def test_seeded_bill_answers_every_grouping_and_month_consistently(aws, cli, con
 def test_queued_answers_keep_priority_over_the_bill(aws, cli, config_dir, reports_env, deployed):
     report_data.seed(aws.endpoint, load(config_dir))
     request = {"TimePeriod": {"Start": "2026-10-01", "End": "2026-11-15"}}
-    report_data.post_cost_results(aws.endpoint, report_data.cost_results(
+    report_data.post_cost_results(aws.endpoint, cost_results(
         request, {"2026-11": {("Amazon CloudFront", "x"): 1.0}}))
     document = cli("report", "costs", "production", "--config-dir", config_dir, "--output", "json").json()
     assert document["total"]["this_month"] == 1.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from candlefish_ops.local.extensions.report_data import put_traffic
+from candlefish_ops.local.seed.reports import put_traffic
 
 
 def run_health(cli, config_dir, *args):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from report_world import _function_template, _template
 
-from candlefish_ops.local.extensions.report_data import put_traffic
+from candlefish_ops.local.seed.reports import put_traffic
 
 EDGE_FUNCTION = "production-candlefish-edge-viewer-request"
 

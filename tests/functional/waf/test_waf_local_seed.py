@@ -1,9 +1,9 @@
-"""The emulator extension creates what moto skips of the security stack, so `--local` runs have IP sets."""
+"""The emulator seed creates what moto skips of the security stack, so `--local` runs have IP sets."""
 
 from __future__ import annotations
 
 from candlefish_ops.config import load_environment
-from candlefish_ops.local.extensions import waf as waf_extension
+from candlefish_ops.local.seed import waf as waf_extension
 from tests.functional.waf.conftest import write_config
 
 

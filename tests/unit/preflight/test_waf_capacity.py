@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from candlefish_ops.deploy.templates import load_template, template_document
-from candlefish_ops.local.extensions.wafv2_capacity import UnknownStatement, rules_capacity, statement_capacity
+from candlefish_ops.local.moto.extensions.wafv2_capacity import UnknownStatement, rules_capacity, statement_capacity
 from candlefish_ops.preflight.waf_capacity import Unrenderable, judge, render_web_acl
 
 ROOT = Path(__file__).resolve().parents[3]

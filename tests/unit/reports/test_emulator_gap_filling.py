@@ -4,7 +4,7 @@ import boto3
 from botocore.stub import Stubber
 
 from candlefish_ops.aws.ce import CostExplorer
-from candlefish_ops.local.extensions.report_data import percentile
+from candlefish_ops.local.moto.extensions.report_data import percentile
 
 
 def test_nearest_rank_percentile():

@@ -48,7 +48,7 @@ def test_template_and_parameters_are_described(path, templates):
 
 
 def test_dns_stack_outputs_the_name_servers_of_the_zone_it_creates(templates):
-    """What to set at the registrar (the emulator answers the GetAtt: local/extensions/cfn_route53.py)."""
+    """What to set at the registrar (the emulator answers the GetAtt: local/moto/extensions/cfn_route53.py)."""
     output = templates["dns.yaml"]["Outputs"]["NameServers"]
     assert output["Condition"] == "CreateZone"
     assert output["Value"] == {"Fn::Join": [",", {"Fn::GetAtt": ["HostedZone", "NameServers"]}]}
