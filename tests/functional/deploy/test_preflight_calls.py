@@ -73,6 +73,21 @@ def test_clients_are_made_once_per_session_service_and_region(aws):
     assert counter.calls == {"cloudformation.DescribeStacks": 1, "lambda.GetAccountSettings": 1}
 
 
+def test_clients_go_with_their_session(aws):
+    import gc
+
+    import boto3
+
+    from candlefish_ops.aws import base
+
+    session = boto3.Session(region_name="us-east-1")
+    base.client(session, "sts")
+    sessions_before = len(base._CLIENTS)
+    del session
+    gc.collect()
+    assert len(base._CLIENTS) == sessions_before - 1  # the cache keeps no session (nor its clients) alive
+
+
 def test_a_changed_aws_environment_gets_its_own_client(aws, monkeypatch):
     import boto3
 
