@@ -19,7 +19,7 @@ def run_preflight(session, environment: Environment, targets: Sequence[StackTarg
     reads = _Reads(session, environment, outputs)
     for target in targets:
         checks.extend(_waf_capacity(session, environment, target, reads))
-        checks.extend(_account_checks(session, environment, target, reads))
+        checks.extend(_account_checks(target, reads))
     if resolver is not None:
         checks.extend(_zone_delegation(session, environment, targets, outputs, resolver))
     return PreflightReport(environment.name, tuple(checks))
@@ -101,7 +101,7 @@ class _Reads:
         return self._once(("lambda", region), lambda: Lambda(self.session, region))
 
 
-def _account_checks(session, environment: Environment, target: StackTarget, reads: _Reads) -> list[Check]:
+def _account_checks(target: StackTarget, reads: _Reads) -> list[Check]:
     """Subnet carving, Lambda reserved concurrency and EKS zones of one stack in one region."""
     from candlefish_ops.preflight.cfn import Unrenderable, evaluate
     from candlefish_ops.preflight.network import cidr_checks
