@@ -47,10 +47,12 @@ _CONFLICT_CODES = {"WAFOptimisticLockException", "PreconditionFailed", "PriorReq
 
 
 # The clients made so far, per session: one per (service, region, pool, AWS_* environment). Making a client
-# loads and builds its service model (~20-40 ms each), the largest part of a short command's AWS time; a
-# made client is thread-safe ("Low-level clients are thread safe", boto3's guide, Multithreading and
-# multiprocessing), while making one from a session is not, hence the lock. The AWS_* variables are in the
-# key because a client reads them (endpoint, attempts) only when it is made.
+# loads and builds its service model (~20-40 ms each, ~100 ms for ec2), a large part of a short command's AWS
+# time. A made client is safe to share between threads, making one from a session is not, hence the lock;
+# changing a shared client's `meta` (e.g. registering event handlers) is not thread-safe either, so only
+# CallCounter does it, before the work it counts starts
+# (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients).
+# The AWS_* variables are in the key because a client reads them (endpoint, attempts) only when it is made.
 _CLIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -154,7 +156,8 @@ def aws_errors(action: str) -> Iterator[None]:
 
 
 class CallCounter:
-    """Counts the API calls a session makes, by `service.Operation` (benchmarks and reports use it)."""
+    """Counts the API calls a session makes, by `service.Operation` (benchmarks and reports use it). Make it
+    before the calls it counts start (it registers on the session's clients already made)."""
 
     def __init__(self, session: boto3.Session) -> None:
         self.calls: Counter[str] = Counter()
