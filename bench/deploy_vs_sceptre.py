@@ -137,10 +137,12 @@ def candlefish_parts(environment) -> tuple[float, float]:
     from candlefish_ops.deploy.service import run_deploy
     from candlefish_ops.preflight.service import run_preflight
 
+    from candlefish_ops.dns.delegation import default_resolver
+
     plan = plan_deploy(environment)
     session = boto3.Session(region_name=environment.region)
-    started = time.perf_counter()
-    run_preflight(session, environment, plan.targets)
+    started = time.perf_counter()  # with the zone-delegation lookup, as `candlefish deploy` runs it
+    run_preflight(session, environment, plan.targets, resolver=default_resolver(True, os.environ["AWS_ENDPOINT_URL"]))
     preflight = time.perf_counter() - started
     session = boto3.Session(region_name=environment.region)
     started = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import Counter
 from contextlib import contextmanager
 from typing import Iterator
@@ -45,17 +46,44 @@ _CONFLICT_CODES = {"WAFOptimisticLockException", "PreconditionFailed", "PriorReq
                    "ConditionalCheckFailedException"}
 
 
+# The clients made so far, per session: one per (service, region, pool, AWS_* environment). Making a client
+# loads and builds its service model (~20-40 ms each, ~100 ms for ec2), a large part of a short command's AWS
+# time. A made client is safe to share between threads, making one from a session is not, hence the lock;
+# changing a shared client's `meta` (e.g. registering event handlers) is not thread-safe either, so only
+# CallCounter does it, before the work it counts starts
+# (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients).
+# The AWS_* variables are in the key because a client reads them (endpoint, attempts) only when it is made.
+_CLIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def client(session: boto3.Session, service: str, region: str | None = None, pool: int | None = None):
-    """A client with candlefish's retry policy (boto3 sessions are not thread-safe for this); `pool`: HTTP
-    connections for a client shared by that many threads (botocore keeps 10 by default)."""
+    """The session's client of `service` in `region`, with candlefish's retry policy, made once and shared by
+    every caller (boto3 sessions are not thread-safe for making it); `pool`: HTTP connections for a client
+    shared by that many threads (botocore keeps 10 by default)."""
+    key = (service, region or session.region_name, pool,
+           frozenset((name, value) for name, value in os.environ.items() if name.startswith("AWS_")))
+    with _CLIENT_LOCK:
+        made = _CLIENTS.setdefault(session, {})
+        if key not in made:
+            made[key] = _new_client(session, service, region, pool)
+        return made[key]
+
+
+def _new_client(session: boto3.Session, service: str, region: str | None, pool: int | None):
     config = retry_config()
     if pool:
         config = config.merge(Config(max_pool_connections=pool))
-    with _CLIENT_LOCK, aws_errors(f"setting up the {service} client"):
+    with aws_errors(f"setting up the {service} client"):
         try:
             return session.client(service, region_name=region, config=config)
         except ValueError as error:  # botocore's answer to a setting it cannot use
             raise AwsSetupError(f"setting up the {service} client: {error}; {_value_fix(error)}") from error
+
+
+def made_clients(session: boto3.Session) -> list:
+    """The clients `client()` made for this session so far."""
+    with _CLIENT_LOCK:
+        return list(_CLIENTS.get(session, {}).values())
 
 
 def _value_fix(error: ValueError) -> str:
@@ -128,12 +156,15 @@ def aws_errors(action: str) -> Iterator[None]:
 
 
 class CallCounter:
-    """Counts the API calls a session makes, by `service.Operation` (benchmarks and reports use it)."""
+    """Counts the API calls a session makes, by `service.Operation` (benchmarks and reports use it). Make it
+    before the calls it counts start (it registers on the session's clients already made)."""
 
     def __init__(self, session: boto3.Session) -> None:
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
         session.events.register("before-call", self._count)
+        for made in made_clients(session):  # a client copies the session's handlers when it is made
+            made.meta.events.register("before-call", self._count)
 
     def _count(self, model, **_kwargs) -> None:
         with self._lock:

@@ -19,12 +19,18 @@ from typing import Callable, Protocol, Sequence
 
 from candlefish_ops.aws.cloudformation import (CAPABILITIES, ChangeSetResult, CloudFormation, ResourceChange,
                                                StackEvent, StackInfo)
+from candlefish_ops.aws.retry import Backoff, poll
 from candlefish_ops.config import Environment
 from candlefish_ops.deploy import state
 from candlefish_ops.deploy.plan import DeployPlan, StackTarget, reference_region
 from candlefish_ops.deploy.state import Action, FollowUp, Result, Step, Verdict
 from candlefish_ops.errors import Aborted, CandlefishError, CredentialsError
 from candlefish_ops.stack_outputs import StackOutputs
+
+
+# between reads of a stack being deployed: 1 s, 1.5 s, 2.25 s, ... up to 10 s; of a stack being deleted: 2 s
+STACK_POLL = Backoff(first=1.0, factor=1.5, cap=10.0)
+DELETE_POLL = Backoff(first=2.0, factor=1.0, cap=2.0)
 
 
 class Interrupted(CandlefishError):
@@ -487,27 +493,32 @@ class DeployExecutor:
 
     def _delete_and_wait(self, cfn: CloudFormation, target: StackTarget) -> None:
         cfn.delete_stack(target.stack_name)
-        deadline = time.monotonic() + self._wait_timeout
-        while (stack := cfn.describe_stack(target.stack_name)) is not None:
-            if stack.status == "DELETE_FAILED" or time.monotonic() > deadline:
-                raise StackFailure(f"could not delete the stack ({stack.status}: {stack.status_reason})")
-            self._sleep(2)
+
+        def failed(stack: StackInfo, _waited: float) -> StackFailure:
+            return StackFailure(f"could not delete the stack ({stack.status}: {stack.status_reason})")
+
+        stack = poll(lambda: cfn.describe_stack(target.stack_name),
+                     lambda stack: stack is None or stack.status == "DELETE_FAILED", timeout=self._wait_timeout,
+                     backoff=DELETE_POLL, expired=failed, sleep=self._sleep)
+        if stack is not None:
+            raise failed(stack, 0.0)
 
     def _wait_for_stack(self, cfn: CloudFormation, target: StackTarget, since: datetime,
                         report_events: bool = True) -> StackInfo | None:
-        deadline = time.monotonic() + self._wait_timeout
-        delay, seen = 1.0, set()
-        while True:
-            stack = cfn.describe_stack(target.stack_name)
-            if stack is None or not stack.status.endswith("_IN_PROGRESS"):
-                return stack
-            if report_events:
+        seen: set = set()
+
+        def settled(stack: StackInfo | None) -> bool:
+            return stack is None or not stack.status.endswith("_IN_PROGRESS")
+
+        def events(stack: StackInfo | None, _waited: float) -> None:
+            if report_events and not settled(stack):
                 self._report_events(cfn, target, since, seen)
-            if time.monotonic() > deadline:
-                raise StackFailure(f"still {stack.status} after {self._wait_timeout:.0f}s; CloudFormation "
-                                   "carries on: rerun the deploy later to pick up from there")
-            self._sleep(delay)
-            delay = min(delay * 1.5, 10)
+
+        return poll(lambda: cfn.describe_stack(target.stack_name), settled, timeout=self._wait_timeout,
+                    backoff=STACK_POLL, sleep=self._sleep, seen=events,
+                    expired=lambda stack, _waited: StackFailure(
+                        f"still {stack.status} after {self._wait_timeout:.0f}s; CloudFormation carries on: rerun "
+                        "the deploy later to pick up from there"))
 
     def _report_events(self, cfn, target, since, seen: set) -> None:
         for event in reversed(cfn.events(target.stack_name, limit=20)):

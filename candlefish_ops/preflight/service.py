@@ -16,9 +16,10 @@ def run_preflight(session, environment: Environment, targets: Sequence[StackTarg
     (`candlefish_ops.dns.delegation`) for the zone-delegation check, which is skipped without one."""
     checks: list[Check] = []
     outputs = StackOutputs(session, environment)
+    reads = _Reads(session, environment, outputs)
     for target in targets:
-        checks.extend(_waf_capacity(session, environment, target, outputs))
-        checks.extend(_account_checks(session, environment, target, outputs))
+        checks.extend(_waf_capacity(session, environment, target, reads))
+        checks.extend(_account_checks(target, reads))
     if resolver is not None:
         checks.extend(_zone_delegation(session, environment, targets, outputs, resolver))
     return PreflightReport(environment.name, tuple(checks))
@@ -57,9 +58,51 @@ def _dns_domain(environment: Environment, dns_stack) -> str:
     return (environment.dns.zone or environment.domain or "").rstrip(".")
 
 
-def _account_checks(session, environment: Environment, target: StackTarget, outputs) -> list[Check]:
+class _Reads:
+    """What the checks read, each thing once per preflight: the account's Lambda settings and Availability
+    Zones per region, a function's reservation, a template's document, a target's known parameters."""
+
+    def __init__(self, session, environment: Environment, outputs: StackOutputs) -> None:
+        self.session, self.environment, self.outputs = session, environment, outputs
+        self._memo: dict[tuple, object] = {}
+
+    def _once(self, key: tuple, read):
+        if key not in self._memo:
+            self._memo[key] = read()
+        return self._memo[key]
+
+    def account_concurrency(self, region: str) -> tuple[int, int]:
+        return self._once(("lambda-settings", region), lambda: self._lambda(region).account_concurrency())
+
+    def reserved_concurrency(self, region: str, function_name: str) -> int:
+        return self._once(("lambda-reserved", region, function_name),
+                          lambda: self._lambda(region).reserved_concurrency(function_name))
+
+    def availability_zones(self, region: str) -> list[tuple[str, str]]:
+        from candlefish_ops.aws.ec2 import availability_zones
+
+        return self._once(("zones", region), lambda: availability_zones(self.session, region))
+
+    def document(self, target: StackTarget):
+        """The parsed template (read only by the checks, so one copy serves every region)."""
+        from candlefish_ops.deploy.templates import template_document
+
+        return self._once(("document", target.template.path), lambda: template_document(target.template))
+
+    def parameters(self, target: StackTarget) -> tuple[dict[str, str], list[str]]:
+        """`_parameters` of the target (a fresh dict for each caller)."""
+        values, waiting = self._once(("parameters", target.key, target.region),
+                                     lambda: _parameters(self.session, self.environment, target, self.outputs))
+        return dict(values), list(waiting)
+
+    def _lambda(self, region: str):
+        from candlefish_ops.aws.lambda_ import Lambda
+
+        return self._once(("lambda", region), lambda: Lambda(self.session, region))
+
+
+def _account_checks(target: StackTarget, reads: _Reads) -> list[Check]:
     """Subnet carving, Lambda reserved concurrency and EKS zones of one stack in one region."""
-    from candlefish_ops.deploy.templates import template_document
     from candlefish_ops.preflight.cfn import Unrenderable, evaluate
     from candlefish_ops.preflight.network import cidr_checks
     from candlefish_ops.preflight.quotas import eks_zones, lambda_concurrency
@@ -67,8 +110,8 @@ def _account_checks(session, environment: Environment, target: StackTarget, outp
     types = target.template.resource_types
     if not types & {"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::Lambda::Function", "AWS::EKS::Cluster"}:
         return []
-    document = template_document(target.template)
-    parameters, _waiting = _parameters(session, environment, target, outputs)
+    document = reads.document(target)
+    parameters, _waiting = reads.parameters(target)
     label = f"{target.key} ({target.region})"
     checks = cidr_checks(label, document, parameters)
 
@@ -95,29 +138,23 @@ def _account_checks(session, environment: Environment, target: StackTarget, outp
             if isinstance(function_name, str) and "<" not in function_name:
                 names.append(function_name)
     if wanted:
-        from candlefish_ops.aws.lambda_ import Lambda
-
-        lambda_ = Lambda(session, target.region)
-        quota, unreserved = lambda_.account_concurrency()
-        reserved_now = sum(lambda_.reserved_concurrency(name) for name in names)
+        quota, unreserved = reads.account_concurrency(target.region)
+        reserved_now = sum(reads.reserved_concurrency(target.region, name) for name in names)
         checks.append(lambda_concurrency(label, target.region, wanted, reserved_now, quota, unreserved))
     if any(body.get("Type") == "AWS::EKS::Cluster" and active(body) for body in resources.values()):
-        from candlefish_ops.aws.ec2 import availability_zones
-
-        checks.append(eks_zones(label, target.region, availability_zones(session, target.region)))
+        checks.append(eks_zones(label, target.region, reads.availability_zones(target.region)))
     return checks
 
 
-def _waf_capacity(session, environment: Environment, target: StackTarget, outputs) -> list[Check]:
-    from candlefish_ops.deploy.templates import template_document
+def _waf_capacity(session, environment: Environment, target: StackTarget, reads: _Reads) -> list[Check]:
     from candlefish_ops.preflight.waf_capacity import WEB_ACL_TYPE, Unrenderable, judge, render_web_acl, web_acls
 
     if WEB_ACL_TYPE not in target.template.resource_types:
         return []
     from candlefish_ops.aws.wafv2 import check_capacity
 
-    document = template_document(target.template)
-    parameters, waiting = _parameters(session, environment, target, outputs)
+    document = reads.document(target)
+    parameters, waiting = reads.parameters(target)
     parameters.update(_ip_sets(session, environment, target))
     checks = []
     for logical_id in web_acls(document):

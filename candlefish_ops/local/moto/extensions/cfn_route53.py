@@ -24,7 +24,7 @@ def _get_cfn_attribute(self: Any, attribute_name: str) -> Any:
 def install() -> None:
     from moto.route53.models import FakeZone
 
-    from candlefish_ops.local.moto.compat import patch
+    from candlefish_ops.local.moto.compat import add, patch
 
-    patch(FakeZone, "get_cfn_attribute", _get_cfn_attribute)
+    add(FakeZone, "get_cfn_attribute", _get_cfn_attribute)  # moto 5.2.5 has none: GetAtt falls back to Id only
     patch(FakeZone, "has_cfn_attr", classmethod(lambda cls, attr: attr in ("Id", "NameServers")))
