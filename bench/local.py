@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = {
     "waf block-ip": lambda run: ["waf", "block-ip", "production", f"203.0.113.{run + 10}", "--yes"],
     "dns update": lambda run: ["dns", "update", "production", "--yes"],
-    "report costs": lambda run: ["report", "costs", "production"],
+    # --refresh: both modes ask Cost Explorer (under --local the answer cache is off; under serve a round would hit it)
+    "report costs": lambda run: ["report", "costs", "production", "--refresh"],
     "status": lambda run: ["status", "production"],
 }
 
