@@ -85,3 +85,12 @@ def _environment_keys(ctx: typer.Context, keys_of) -> list[str]:
 
 ENV_ARGUMENT = typer.Argument(..., metavar="ENV", help="Environment: the name of config/ENV.yaml.",
                               autocompletion=complete_environment)
+
+
+def public_dns(app):
+    """The resolver of the zone-delegation checks: the emulator's public DNS when the command runs against it."""
+    import os
+
+    from candlefish_ops.dns.delegation import default_resolver
+
+    return default_resolver(app.targets_emulator, os.environ.get("AWS_ENDPOINT_URL"))

@@ -6,7 +6,7 @@ import typer
 
 from candlefish_ops import ui
 from candlefish_ops.cli.common import (ENV_ARGUMENT, app_context, complete_stack, environment_session,
-                                       plain_session)
+                                       plain_session, public_dns)
 
 
 def register(app: typer.Typer) -> None:
@@ -63,15 +63,6 @@ def deploy(
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))
     if report.failed or not preflight.ok:
         raise typer.Exit(1)
-
-
-def public_dns(app):
-    """The resolver of the zone-delegation checks: the emulator's public DNS when the command runs against it."""
-    import os
-
-    from candlefish_ops.dns.delegation import default_resolver
-
-    return default_resolver(app.targets_emulator, os.environ.get("AWS_ENDPOINT_URL"))
 
 
 def _not_emulated(deploy_plan) -> dict[str, list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from candlefish_ops import ui
-from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, plain_session
+from candlefish_ops.cli.common import ENV_ARGUMENT, app_context, plain_session, public_dns
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +18,6 @@ def preflight(
     only: list[str] = typer.Option([], "--only", help="Check only this stack (repeatable)."),
 ) -> None:
     """Each check PASS / WARN / FAIL with the fix; exit code 1 when one FAILs. `deploy` runs it too."""
-    from candlefish_ops.cli.deploy import public_dns
     from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
