@@ -3,7 +3,9 @@
 One run per fresh emulator: candlefish deploys the environment once, then a sceptre project is written for
 the very same stacks (same names and regions, the same template files, every parameter value and tag as the
 deployed stacks hold them, the capabilities candlefish acknowledges), and the no-op redeploy is timed
-alternately with each tool (--rounds times per emulator, alternating which goes first). Medians over all.
+in turn with each tool (--rounds times per emulator, rotating which goes first). Medians over all.
+candlefish is timed twice per round: as a repeated no-op (its verified revisions in place: no GetTemplate)
+and as the first no-op after a deploy (deploy/verified.py's records removed first: GetTemplate per stack).
 
 AWS answers an UpdateStack that changes nothing with "No updates are to be performed." (which sceptre
 takes as success); moto 5.2.5 performs such an update instead (shared/reference/moto-5.2.5.md). For this
@@ -127,29 +129,39 @@ def candlefish_first_deploy(environment) -> None:
     assert {r.result for r in report.results} == {"created"}, [r.to_dict() for r in report.results if not r.ok]
 
 
-def candlefish_parts(environment) -> tuple[float, float]:
-    """In-process, warm: the preflight checks and the deploy engine of a no-op redeploy, each timed
-    (what the `candlefish deploy` process spends beyond start-up and config loading)."""
+def candlefish_parts(environment) -> dict[str, float]:
+    """In-process, warm: the parts of a no-op redeploy as `candlefish deploy` runs them (the survey of every
+    stack, the preflight of the stacks that may change, the run), each timed."""
     import boto3
 
     from candlefish_ops.deploy.executor import SilentHooks
     from candlefish_ops.deploy.plan import plan_deploy
-    from candlefish_ops.deploy.service import run_deploy
+    from candlefish_ops.deploy.service import run_deploy, survey_deploy
     from candlefish_ops.preflight.service import run_preflight
 
     from candlefish_ops.dns.delegation import default_resolver
 
     plan = plan_deploy(environment)
     session = boto3.Session(region_name=environment.region)
-    started = time.perf_counter()  # with the zone-delegation lookup, as `candlefish deploy` runs it
-    run_preflight(session, environment, plan.targets, resolver=default_resolver(True, os.environ["AWS_ENDPOINT_URL"]))
-    preflight = time.perf_counter() - started
-    session = boto3.Session(region_name=environment.region)
+    options = {"release_options": {"local": True}}
     started = time.perf_counter()
-    report = run_deploy(session, environment, plan, SilentHooks(), assume_yes=True, parallel=4, recreate_failed=False)
-    engine = time.perf_counter() - started
+    survey = survey_deploy(session, environment, plan, **options)
+    surveyed = time.perf_counter()
+    run_preflight(session, environment, survey.changed(plan),
+                  resolver=default_resolver(True, os.environ["AWS_ENDPOINT_URL"]))
+    preflighted = time.perf_counter()
+    report = run_deploy(session, environment, plan, SilentHooks(), assume_yes=True, parallel=4, recreate_failed=False,
+                        survey=survey, **options)
+    finished = time.perf_counter()
     assert {r.result for r in report.results} == {"unchanged"}, [r.to_dict() for r in report.results]
-    return preflight, engine
+    return {"survey": surveyed - started, "preflight": preflighted - surveyed, "engine": finished - preflighted}
+
+
+def forget_verified_revisions() -> None:
+    """The first no-op after a deploy: no stack's template has been verified at its revision yet."""
+    from candlefish_ops.user_cache import cache_dir
+
+    shutil.rmtree(cache_dir() / "deploy" / "verified", ignore_errors=True)
 
 
 def candlefish_noop(env_name: str, config_dir: Path) -> float:
@@ -219,8 +231,9 @@ def main() -> None:
     counter.install()
     config_dir = Path(args.config_dir)
     environment = load_environment(config_dir, args.env)
-    times: dict[str, list[float]] = {"candlefish": [], "sceptre": [], "preflight": [], "engine": []}
-    calls: dict[str, Counter] = {"candlefish": Counter(), "sceptre": Counter()}
+    tools = ("candlefish", "candlefish-first", "sceptre")
+    times: dict[str, list[float]] = {name: [] for name in (*tools, "survey", "preflight", "engine")}
+    calls: dict[str, Counter] = {tool: Counter() for tool in tools}
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(scratch) / "sceptre"
         for run in range(args.runs):
@@ -232,15 +245,16 @@ def main() -> None:
             stacks = write_sceptre_project(environment, project)
             counter.take()
             for round_ in range(args.rounds):
-                order = ("candlefish", "sceptre") if (run + round_) % 2 == 0 else ("sceptre", "candlefish")
-                for tool in order:
-                    seconds = (candlefish_noop(args.env, config_dir) if tool == "candlefish"
-                               else sceptre_noop(project, args.env))
+                shift = (run + round_) % len(tools)
+                for tool in tools[shift:] + tools[:shift]:
+                    if tool == "candlefish-first":
+                        forget_verified_revisions()
+                    seconds = (sceptre_noop(project, args.env) if tool == "sceptre"
+                               else candlefish_noop(args.env, config_dir))
                     times[tool].append(seconds)
                     calls[tool] += counter.take()
-                preflight, engine = candlefish_parts(environment)
-                times["preflight"].append(preflight)
-                times["engine"].append(engine)
+                for part, seconds in candlefish_parts(environment).items():
+                    times[part].append(seconds)
                 counter.take()
             emulator.stop()
     report(args, stacks, times, calls)
@@ -253,17 +267,21 @@ def report(args, stacks: int, times: dict[str, list[float]], calls: dict[str, Co
           f"alternating no-op redeploys per tool; sceptre {SCEPTRE_VERSION}\n")
     print("| no-op redeploy (whole process) | median | min | max | x sceptre | CloudFormation calls per stack |")
     print("|---|---|---|---|---|---|")
-    commands = {"candlefish": f"candlefish deploy {args.env} --yes", "sceptre": f"sceptre launch -y {args.env}"}
+    commands = {"candlefish": f"candlefish deploy {args.env} --yes` (repeated no-op",
+                "candlefish-first": f"candlefish deploy {args.env} --yes` (first no-op after a deploy: no "
+                                    "verified revision",
+                "sceptre": f"sceptre launch -y {args.env}`"}
     for tool, command in commands.items():
         values = times[tool]
         per_stack = sum(calls[tool].values()) / redeploys / stacks
         ops = ", ".join(f"{op} {n / redeploys / stacks:.2g}" for op, n in sorted(calls[tool].items()))
-        print(f"| `{command}` | {statistics.median(values):.2f} s | {min(values):.2f} s | {max(values):.2f} s | "
+        print(f"| `{command}{')' if tool != 'sceptre' else ''} | {statistics.median(values):.2f} s | {min(values):.2f} s | {max(values):.2f} s | "
               f"{statistics.median(values) / reference:.2f} | {per_stack:.2g} ({ops}) |")
     print("\nInside the candlefish process (in-process, warm, same rounds):\n")
     print("| part | median | min | max | x sceptre |\n|---|---|---|---|---|")
-    for part, label in (("preflight", "preflight checks (`run_preflight`)"),
-                        ("engine", "deploy engine (`run_deploy`: no-op check of every stack)")):
+    for part, label in (("survey", "survey (`survey_deploy`: the no-op check of every stack, read only)"),
+                        ("preflight", "preflight checks of the stacks that may change (`run_preflight`)"),
+                        ("engine", "deploy run (`run_deploy`: the surveyed stacks are not read again)")):
         values = times[part]
         print(f"| {label} | {statistics.median(values):.2f} s | {min(values):.2f} s | {max(values):.2f} s | "
               f"{statistics.median(values) / reference:.2f} |")

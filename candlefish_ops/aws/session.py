@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import boto3
 
 from candlefish_ops.aws.base import aws_errors, client
@@ -17,10 +19,17 @@ def new_session(region: str | None = None) -> boto3.Session:
 
 
 def caller_identity(session: boto3.Session) -> dict[str, str]:
-    """Account and ARN of the caller (also proves the credentials work)."""
-    with aws_errors("checking AWS credentials"):
-        answer = client(session, "sts").get_caller_identity()
-    return {"account": answer["Account"], "arn": answer["Arn"]}
+    """Account and ARN of the caller (also proves the credentials work); asked once per STS client, which
+    `client` keeps per session and AWS_* environment, so the gate and the artifacts bucket share one answer."""
+    sts = client(session, "sts")
+    if sts not in _IDENTITIES:
+        with aws_errors("checking AWS credentials"):
+            answer = sts.get_caller_identity()
+        _IDENTITIES[sts] = {"account": answer["Account"], "arn": answer["Arn"]}
+    return dict(_IDENTITIES[sts])
+
+
+_IDENTITIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def exported_credentials(session: boto3.Session) -> dict[str, str]:

@@ -32,7 +32,7 @@ def deploy(
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.plan import plan_deploy
     from candlefish_ops.deploy.render import DeployView, render_summary
-    from candlefish_ops.deploy.service import refuse_failed_preflight, run_deploy
+    from candlefish_ops.deploy.service import refuse_failed_preflight, run_deploy, survey_deploy
     from candlefish_ops.preflight.render import render_preflight
     from candlefish_ops.preflight.service import run_preflight
 
@@ -46,16 +46,19 @@ def deploy(
     plain_session(app, environment.region)  # under --local: the CLI's local step points the SDK at the emulator
     session = app.checked_session(environment)
     resolver = public_dns(app)
-    preflight = run_preflight(session, environment, deploy_plan.targets, resolver=resolver)
+    release_options = {"local": app.targets_emulator}
+    survey = survey_deploy(session, environment, deploy_plan, parallel=parallel, recreate_failed=recreate_failed,
+                           release_options=release_options, force=force)
+    preflight = run_preflight(session, environment, survey.changed(deploy_plan), resolver=resolver)
     if not app.json and preflight.checks:
         render_preflight(preflight)
     refuse_failed_preflight(preflight, deploy_plan)
     with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
         report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
                             parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
-                            release_options={"local": app.targets_emulator}, force=force,
-                            allow_replacement=allowed,
-                            before_batch=DelegationGate(session, environment, resolver, deploy_plan.execute, ui.info))
+                            release_options=release_options, force=force, allow_replacement=allowed, survey=survey,
+                            before_batch=DelegationGate(session, environment, resolver, deploy_plan.execute, ui.info,
+                                                        unchanged=survey.unchanged))
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
     document = {**report.to_dict(), "preflight": preflight.to_dict()}
     if app.local:

@@ -9,7 +9,7 @@ of the later stacks: no change set was created for them.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 from candlefish_ops.dns import delegation
 from candlefish_ops.errors import ValidationError
@@ -21,13 +21,15 @@ class NotDelegated(ValidationError):
 
 class DelegationGate:
     def __init__(self, session, environment, resolver: delegation.NameServerResolver, execute: bool,
-                 say: Callable[[str], None]) -> None:
+                 say: Callable[[str], None], unchanged: Collection[str] = ()) -> None:
         self._session = session
+        self._unchanged = frozenset(unchanged)  # labels of stacks the survey found unchanged: nothing to gate
         self._environment = environment
         self._resolver = resolver
         self._execute = execute
         self._say = say
         self._seen: set[str] = set()
+        self._changed: set[str] = set()  # keys of stacks this deploy changes (not found unchanged)
         self._announced = False
         self._verified = False
 
@@ -35,9 +37,12 @@ class DelegationGate:
         dns_stack = delegation.dns_stack(self._environment)
         if not self._execute or dns_stack is None:
             return
-        announce = dns_stack.key in self._seen and not self._announced
+        changing = [target for target in batch if target.label not in self._unchanged]
+        waiting = [t.label for t in changing if delegation.needs_validated_certificates(t)]
+        announce = (dns_stack.key in self._seen and not self._announced
+                    and (dns_stack.key in self._changed or bool(waiting)))
         self._seen.update(target.key for target in batch)
-        waiting = [t.label for t in batch if delegation.needs_validated_certificates(t)]
+        self._changed.update(target.key for target in changing)
         if not announce and (self._verified or not waiting):
             return
         zone_id = delegation.zone_id(self._environment, outputs_for)

@@ -24,6 +24,7 @@ from candlefish_ops.config import Environment
 from candlefish_ops.deploy import state
 from candlefish_ops.deploy.plan import DeployPlan, StackTarget, reference_region
 from candlefish_ops.deploy.state import Action, FollowUp, Result, Step, Verdict
+from candlefish_ops.deploy.verified import VerifiedNoOps
 from candlefish_ops.errors import Aborted, CandlefishError, CredentialsError
 from candlefish_ops.stack_outputs import StackOutputs
 
@@ -99,6 +100,26 @@ class Prepared:
     stack: StackInfo | None = None
 
 
+@dataclass(frozen=True)
+class Surveyed:
+    """A stack the survey found unchanged: as read, with what it still needs and its edge release."""
+
+    stack: StackInfo
+    follow_ups: frozenset[FollowUp]
+    release: tuple = ()
+
+
+@dataclass(frozen=True)
+class Survey:
+    """Which stacks of a plan match what is deployed, found before anything changes (by label)."""
+
+    unchanged: dict[str, Surveyed] = field(default_factory=dict)
+
+    def changed(self, plan: DeployPlan) -> tuple[StackTarget, ...]:
+        """The targets that may change: the preflight checks only these."""
+        return tuple(target for target in plan.targets if target.label not in self.unchanged)
+
+
 class DeployHooks(Protocol):
     """What the executor tells the user interface."""
 
@@ -135,7 +156,8 @@ class DeployExecutor:
                  parallel: int = 4, recreate_failed: bool = False, wait_timeout: float = 1800,
                  artifacts: Callable[[StackTarget], str] | None = None, release=None, force: bool = False,
                  allow_replacement: frozenset[str] = frozenset(),
-                 sleep: Callable[[float], None] = time.sleep, before_batch: Callable | None = None) -> None:
+                 sleep: Callable[[float], None] = time.sleep, before_batch: Callable | None = None,
+                 survey: Survey | None = None, verified: VerifiedNoOps | None = None) -> None:
         self._session = session
         self._environment = environment
         self._hooks = hooks
@@ -161,6 +183,8 @@ class DeployExecutor:
         # before_batch(batch, outputs_for): a check between batches (e.g. deploy/delegation_gate.py), also
         # called with () after the last batch; raising a CandlefishError stops the deploy there
         self._before_batch = before_batch
+        self._survey = survey or Survey()  # stacks found unchanged before the run: not read again
+        self._verified = verified or VerifiedNoOps()
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -185,6 +209,45 @@ class DeployExecutor:
             report.results = [results.get((t.key, t.region)) or StackResult(t.key, t.region, t.stack_name)
                               for t in plan.targets]
         return report
+
+    def survey(self, plan: DeployPlan) -> Survey:
+        """Before anything changes: the stacks that match what is deployed, read as the no-op check reads
+        them (no change set, no wait, no write), so the preflight and the change sets are only for the others.
+        A stack counts only when every stack it depends on does, since their outputs may still change."""
+        unchanged: dict[str, Surveyed] = {}
+        if self._force:
+            return Survey(unchanged)
+        with ThreadPoolExecutor(max_workers=self._parallel, thread_name_prefix="survey") as pool:
+            for batch in plan.batches:
+                candidates = [t for t in batch if self._dependencies_unchanged(t, plan, unchanged)]
+                found = self._gather(pool, [pool.submit(self._survey_one, t) for t in candidates])
+                unchanged.update({t.label: surveyed for t, surveyed in zip(candidates, found) if surveyed})
+        return Survey(unchanged)
+
+    @staticmethod
+    def _dependencies_unchanged(target: StackTarget, plan: DeployPlan, unchanged: dict[str, Surveyed]) -> bool:
+        return all(other.label in unchanged for other in plan.targets if other.key in target.depends_on)
+
+    def _survey_one(self, target: StackTarget) -> Surveyed | None:
+        cfn = self._cfn(target.region)
+        stack = cfn.describe_stack(target.stack_name)
+        if stack is None or state.settle(stack.status, recreate_failed=self._recreate_failed,
+                                         stack_name=target.stack_name, region=target.region).step is not Step.UPDATE:
+            return None
+        scratch = StackResult(target.key, target.region, target.stack_name)
+        try:
+            parameters = self._resolve(target, execute=False)
+            parameters.update(self._ip_set_parameters(target, execute=False))
+            parameters.update(self._release_parameters(target, stack, parameters, False, scratch, quiet=True))
+            comparison = self._compare(cfn, target, stack, parameters)
+        except CredentialsError:
+            raise
+        except (_Unresolved, StackFailure, CandlefishError):
+            return None  # the run finds out again, and says why
+        if comparison.verdict is not Verdict.SKIP:
+            return None
+        self._outputs.remember(target.key, target.region, dict(stack.outputs))
+        return Surveyed(stack, comparison.follow_ups, scratch.release)
 
     def _discard_unexecuted(self) -> None:
         """After Ctrl-C: delete the change sets that were created but never executed (best effort)."""
@@ -290,6 +353,10 @@ class DeployExecutor:
     def _prepare_change_set(self, target: StackTarget, result: StackResult, execute: bool) -> Prepared:
         cfn = self._cfn(target.region)
         self._hooks.state(target, "CHECKING")
+        surveyed = self._survey.unchanged.get(target.label)
+        if surveyed is not None:
+            result.release = surveyed.release
+            return self._unchanged(cfn, target, result, surveyed.stack, surveyed.follow_ups, execute)
         stack, step = self._settled_stack(cfn, target)
         kind = state.change_set_kind(step)
         result.action = state.action_for(step, recreated=target.label in self._recreated)
@@ -346,8 +413,10 @@ class DeployExecutor:
     def _compare(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo,
                  parameters: dict[str, str]) -> state.Comparison:
         """A no-op costs DescribeStacks + GetTemplate (+ GetStackPolicy where a policy is set) instead of a
-        change set's four calls; --force never skips."""
-        deployed, wanted = self._deployed(stack), self._wanted(target, parameters)
+        change set's four calls, and no GetTemplate while the stack's revision is one whose template was
+        verified before (deploy/verified.py); --force never skips."""
+        wanted, revision = self._wanted(target, parameters), state.revision(stack.stack_id, stack.last_updated)
+        before = deployed = state.known_from_record(self._deployed(stack), wanted, self._verified.digest(revision))
         while True:
             comparison = state.compare(deployed, wanted)
             if comparison.verdict is Verdict.READ_TEMPLATE:
@@ -355,6 +424,8 @@ class DeployExecutor:
             elif comparison.verdict is Verdict.READ_POLICY:
                 deployed = replace(deployed, stack_policy=cfn.stack_policy(target.stack_name))
             else:
+                if state.worth_recording(before, comparison):
+                    self._verified.remember(revision, state.record_digest(wanted))
                 return comparison
 
     def _follow_ups(self, cfn: CloudFormation, target: StackTarget, stack: StackInfo | None,
@@ -569,17 +640,19 @@ class DeployExecutor:
         return arns
 
     def _release_parameters(self, target: StackTarget, stack: StackInfo | None, resolved: dict[str, str],
-                            execute: bool, result: StackResult) -> dict[str, str]:
+                            execute: bool, result: StackResult, quiet: bool = False) -> dict[str, str]:
         """The edge release step, right before the edge stack's change set: package, upload, parameters."""
         if not target.release_parameters:
             return {}
         if self._release is None:
             raise StackFailure("this stack carries Lambda@Edge functions and no edge release step was given")
-        self._hooks.state(target, "PACKAGING", "Lambda@Edge functions")
+        if not quiet:
+            self._hooks.state(target, "PACKAGING", "Lambda@Edge functions")
         parameters, result.release = self._release.parameters(
             target, stack.parameters if stack else {}, resolved, self._outputs.of, upload=execute)
         changed = [c.name for c in result.release if c.status != "unchanged"]
-        self._hooks.state(target, "PACKAGED", f"changed: {', '.join(changed)}" if changed else "no function changed")
+        if not quiet:
+            self._hooks.state(target, "PACKAGED", f"changed: {', '.join(changed)}" if changed else "no function changed")
         return parameters
 
     def _record_release(self, target: StackTarget, result: StackResult, executed: bool) -> None:

@@ -18,8 +18,10 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Mapping
 
@@ -196,6 +198,32 @@ def compare(deployed: Deployed, wanted: Wanted) -> Comparison:
     if wanted.stack_policy is not None and deployed.stack_policy is NOT_READ:
         return Comparison(Verdict.READ_POLICY)
     return Comparison(Verdict.SKIP, follow_ups(deployed, wanted))
+
+
+def revision(stack_id: str, last_updated: datetime | None) -> str:
+    """Names one state of a stack: CloudFormation sets LastUpdatedTime whenever an update of the stack begins
+    (CreationTime until the first one; https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/
+    API_Stack.html), so the same revision read again means the same template was never replaced since."""
+    return f"{stack_id}@{last_updated.isoformat() if last_updated else '-'}"
+
+
+def record_digest(wanted: Wanted) -> str:
+    """What a verified no-op record vouches for: the template body that was read back."""
+    return hashlib.sha256(wanted.template_body.encode()).hexdigest()
+
+
+def known_from_record(deployed: Deployed, wanted: Wanted, recorded: str | None) -> Deployed:
+    """A record made when this very revision's template was read back equal to the one wanted now stands in
+    for reading it again; any other record (or none) leaves it to be read. The stack policy is always read:
+    SetStackPolicy moves no timestamp, so a policy changed by hand would go unnoticed."""
+    if recorded is None or recorded != record_digest(wanted):
+        return deployed
+    return replace(deployed, template_body=wanted.template_body)
+
+
+def worth_recording(deployed_before: Deployed, comparison: Comparison) -> bool:
+    """Record a no-op only when the template was really read (not taken from a record)."""
+    return comparison.verdict is Verdict.SKIP and deployed_before.template_body is NOT_READ
 
 
 def _sent_values_match(deployed: Deployed, wanted: Wanted) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,7 @@ from candlefish_ops.errors import ConfigError
 # Templates larger than this must be passed to CloudFormation by S3 URL.
 INLINE_TEMPLATE_LIMIT = 51_200
 URL_TEMPLATE_LIMIT = 1_000_000
+SUMMARY_FORMAT = 1  # of the cached summaries: change it when TemplateInfo's summary changes
 
 
 @dataclass(frozen=True)
@@ -43,26 +45,54 @@ class TemplateInfo:
 
 @lru_cache(maxsize=64)
 def load_template(path: Path) -> TemplateInfo:
-    """Parse `path` (YAML with CloudFormation short tags, or JSON) and summarise it."""
+    """Parse `path` (YAML with CloudFormation short tags, or JSON) and summarise it. The summary is kept in
+    the user cache by the body's digest, so an unchanged template is not parsed again by the next command."""
     try:
         body = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read template ({exc.strerror or exc})") from exc
+    if len(body.encode("utf-8")) > URL_TEMPLATE_LIMIT:
+        raise ConfigError(f"{path}: template is over CloudFormation's 1 MB limit; split the stack")
+    summary = _cached_summary(body) or _summarise(body, path)
+    return TemplateInfo(
+        path=path, body=body,
+        required_parameters=frozenset(summary["required"]), optional_parameters=frozenset(summary["optional"]),
+        outputs=frozenset(summary["outputs"]), resource_types=frozenset(summary["types"]),
+        defaults=tuple((key, value) for key, value in summary["defaults"]),
+    )
+
+
+def _summarise(body: str, path: Path) -> dict:
     document = _parse(body, path)
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise ConfigError(f"{path}: not a CloudFormation template (no Resources mapping)")
-    if len(body.encode("utf-8")) > URL_TEMPLATE_LIMIT:
-        raise ConfigError(f"{path}: template is over CloudFormation's 1 MB limit; split the stack")
     parameters = document.get("Parameters") or {}
-    return TemplateInfo(
-        path=path,
-        body=body,
-        required_parameters=frozenset(k for k, v in parameters.items() if "Default" not in (v or {})),
-        optional_parameters=frozenset(k for k, v in parameters.items() if "Default" in (v or {})),
-        outputs=frozenset((document.get("Outputs") or {}).keys()),
-        resource_types=frozenset(str(r.get("Type")) for r in document["Resources"].values() if isinstance(r, dict)),
-        defaults=tuple(sorted((k, _as_reported(v["Default"])) for k, v in parameters.items() if "Default" in (v or {}))),
-    )
+    summary = {
+        "format": SUMMARY_FORMAT,
+        "required": sorted(k for k, v in parameters.items() if "Default" not in (v or {})),
+        "optional": sorted(k for k, v in parameters.items() if "Default" in (v or {})),
+        "outputs": sorted((document.get("Outputs") or {}).keys()),
+        "types": sorted({str(r.get("Type")) for r in document["Resources"].values() if isinstance(r, dict)}),
+        "defaults": sorted([k, _as_reported(v["Default"])] for k, v in parameters.items() if "Default" in (v or {})),
+    }
+    from candlefish_ops.user_cache import write_atomically
+
+    write_atomically(_summary_path(body), json.dumps(summary))
+    return summary
+
+
+def _cached_summary(body: str) -> dict | None:
+    try:
+        summary = json.loads(_summary_path(body).read_text())
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) and summary.get("format") == SUMMARY_FORMAT else None
+
+
+def _summary_path(body: str) -> Path:
+    from candlefish_ops.user_cache import cache_dir
+
+    return cache_dir() / "templates" / f"{hashlib.sha256(body.encode('utf-8')).hexdigest()}.json"
 
 
 def _as_reported(value) -> str:

@@ -24,10 +24,13 @@ import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Callable
 
 from candlefish_ops.edge.functions import LAMBDAS_DIR, RUNTIME, EdgeFunction
-from candlefish_ops.edge.wheels import WheelCache, read_lock
+from candlefish_ops.edge.wheels import Pin, WheelCache, read_lock
+from candlefish_ops.user_cache import cache_dir  # noqa: F401 - also imported from here
 from candlefish_ops.errors import ValidationError
 
 FORMAT = "candlefish-edge-package/3"  # change when the layout changes: cached packages are then rebuilt
@@ -42,15 +45,21 @@ _WHEEL_IMPORTS = {"pillow": ("PIL.Image", "PIL._imaging"), "isal": ("isal.isal_z
 class Package:
     function: EdgeFunction
     data: bytes
+    known_digest: bytes = b""  # the SHA-256 of `data` when already known (the cache keeps it beside the zip)
+
+    @cached_property
+    def digest(self) -> bytes:
+        """SHA-256 of the zip, computed once (the image optimiser's zip is 8 MB)."""
+        return self.known_digest or hashlib.sha256(self.data).digest()
 
     @property
     def sha256_hex(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return self.digest.hex()
 
     @property
     def code_sha256(self) -> str:
         """What Lambda reports as CodeSha256: the base64 of the zip's SHA-256."""
-        return base64.b64encode(hashlib.sha256(self.data).digest()).decode("ascii")
+        return base64.b64encode(self.digest).decode("ascii")
 
     @property
     def size(self) -> int:
@@ -63,31 +72,53 @@ class Package:
 
 class Packager:
     """Builds packages with `python` (the runtime's); with None (local emulator only, no Python 3.12 on
-    this machine) the packages carry sources without bytecode and are import-checked by this Python."""
+    this machine) the packages carry sources without bytecode and are import-checked by this Python.
 
-    def __init__(self, python: str | None, cache_dir: Path, wheels: WheelCache, sources: Path = LAMBDAS_DIR) -> None:
-        self.python = python
+    With `find_python` instead, the interpreter is looked for only when a package must be built: a package
+    built before with the runtime's Python is taken from the cache without starting any interpreter, and a
+    wheel is only fetched and verified to be unpacked (its pin, name, version and SHA-256, keys the cache)."""
+
+    def __init__(self, python: str | None, cache_dir: Path, wheels: WheelCache, sources: Path = LAMBDAS_DIR,
+                 find_python: Callable[[], str | None] | None = None) -> None:
+        self._python = python
+        self._find_python = find_python
         self.cache_dir = cache_dir
         self.wheels = wheels
         self.sources = sources
 
+    @property
+    def python(self) -> str | None:
+        if self._find_python is not None:
+            self._python, self._find_python = self._find_python(), None
+        return self._python
+
     def build(self, function: EdgeFunction, config: bytes) -> Package:
         """The function's package for this config (from the cache when its inputs were built before)."""
-        inputs = self._inputs(function, config)
-        cached = self.cache_dir / "packages" / f"{function.name}-{_digest(inputs)}.zip"
-        if cached.is_file():
-            return _checked(Package(function, cached.read_bytes()))
+        if self._find_python is not None:  # built with the runtime's Python before? then no need to look for it
+            hit = _from_cache(function, self._cached(function, self._inputs(function, config, RUNTIME.encode())))
+            if hit is not None:
+                return hit
+        inputs = self._inputs(function, config, b"sources only" if self.python is None else RUNTIME.encode())
+        cached = self._cached(function, inputs)
+        hit = _from_cache(function, cached)
+        if hit is not None:
+            return hit
         package = _checked(Package(function, self._assemble(function, inputs)))
         cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        partial = cached.with_name(f".{cached.name}.{os.getpid()}")
-        partial.write_bytes(package.data)
-        os.replace(partial, cached)
+        for path, data in ((cached, package.data), (_digest_path(cached), package.digest)):
+            partial = path.with_name(f".{path.name}.{os.getpid()}")
+            partial.write_bytes(data)
+            os.replace(partial, path)  # the zip first: a digest file never stands without its zip
+        _prune(cached.parent, function)
         return package
 
-    def _inputs(self, function: EdgeFunction, config: bytes) -> dict[str, bytes | Path]:
-        """Archive name -> file contents (bytes) or wheel file (Path), everything the package is made of."""
-        inputs: dict[str, bytes | Path] = {
-            "(python)": b"sources only" if self.python is None else RUNTIME.encode(),
+    def _cached(self, function: EdgeFunction, inputs: dict[str, bytes | Pin]) -> Path:
+        return self.cache_dir / "packages" / f"{function.name}-{_digest(inputs)}.zip"
+
+    def _inputs(self, function: EdgeFunction, config: bytes, python: bytes) -> dict[str, bytes | Pin]:
+        """Archive name -> file contents (bytes) or wheel pin, everything the package is made of."""
+        inputs: dict[str, bytes | Pin] = {
+            "(python)": python,
             "handler.py": _read(self.sources / function.name / "handler.py"),
             "edge_common.py": _read(self.sources / "_shared" / "edge_common.py"),
             "edge_config.json": config,
@@ -96,17 +127,17 @@ class Packager:
             inputs[module] = _read(self.sources / function.name / module)
         if function.lock_file:
             for pin in read_lock(self.sources / function.name / function.lock_file):
-                inputs[f"wheel:{pin.name}"] = self.wheels.wheel(pin)
+                inputs[f"wheel:{pin.name}"] = pin
         return inputs
 
-    def _assemble(self, function: EdgeFunction, inputs: dict[str, bytes | Path]) -> bytes:
+    def _assemble(self, function: EdgeFunction, inputs: dict[str, bytes | Pin]) -> bytes:
         with tempfile.TemporaryDirectory(prefix=f"candlefish-{function.name}-") as scratch:
             root = Path(scratch)
             for name, content in inputs.items():
                 if name == "(python)":
                     continue
-                if isinstance(content, Path):
-                    with zipfile.ZipFile(content) as wheel:
+                if isinstance(content, Pin):
+                    with zipfile.ZipFile(self.wheels.wheel(content)) as wheel:
                         wheel.extractall(root)
                 else:
                     (root / name).write_bytes(content)
@@ -136,6 +167,48 @@ class Packager:
                                   f"{detail}; nothing was uploaded")
 
 
+UNUSED_FOR_LONG = 14 * 24 * 3600  # a cached package unused this long is removed (8 MB each for images)
+
+
+def _from_cache(function: EdgeFunction, cached: Path) -> Package | None:
+    """The cached package, its use recorded in its mtime (None: not cached, or pruned meanwhile)."""
+    try:
+        data = cached.read_bytes()
+        os.utime(cached)
+    except OSError:
+        return None
+    return _checked(Package(function, data, _known_digest(cached)))
+
+
+def _prune(directory: Path, function: EdgeFunction) -> None:
+    """Remove the function's packages unused for two weeks (a use touches the zip); the cache otherwise grows
+    by one package per environment's config and source change. Best effort: another process may prune too."""
+    import time
+
+    oldest = time.time() - UNUSED_FOR_LONG
+    for package in directory.glob(f"{function.name}-*.zip"):
+        try:
+            stale = package.stat().st_mtime < oldest
+        except OSError:
+            continue
+        if stale:
+            for path in (package, _digest_path(package)):
+                path.unlink(missing_ok=True)
+
+
+def _digest_path(cached: Path) -> Path:
+    return cached.with_suffix(".sha256")
+
+
+def _known_digest(cached: Path) -> bytes:
+    """The digest written beside a cached zip (b"": none, or not a SHA-256, so it is computed)."""
+    try:
+        digest = _digest_path(cached).read_bytes()
+    except OSError:
+        return b""
+    return digest if len(digest) == 32 else b""
+
+
 def _checked(package: Package) -> Package:
     if package.size > package.function.limit:
         kind = "viewer" if package.function.viewer else "origin"
@@ -159,12 +232,13 @@ def _zip(root: Path) -> bytes:
         return buffer.read()
 
 
-def _digest(inputs: dict[str, bytes | Path]) -> str:
+def _digest(inputs: dict[str, bytes | Pin]) -> str:
     digest = hashlib.sha256(FORMAT.encode())
     for name in sorted(inputs):
         content = inputs[name]
         digest.update(name.encode() + b"\0")
-        digest.update(content.name.encode() if isinstance(content, Path) else hashlib.sha256(content).digest())
+        digest.update(f"{content}@{content.sha256}".encode() if isinstance(content, Pin)
+                      else hashlib.sha256(content).digest())
     return digest.hexdigest()[:32]
 
 
@@ -173,14 +247,6 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise ValidationError(f"cannot read {path}: {error.strerror}") from error
-
-
-def cache_dir() -> Path:
-    """Per-user cache (CANDLEFISH_CACHE_DIR, else XDG_CACHE_HOME/candlefish, else ~/.cache/candlefish)."""
-    explicit = os.environ.get("CANDLEFISH_CACHE_DIR")
-    root = Path(explicit) if explicit else Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "candlefish"
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return root
 
 
 def remove_tree(path: Path) -> None:

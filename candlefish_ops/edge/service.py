@@ -74,6 +74,11 @@ class EdgeRelease:
             packager.build(function, config)
 
     def _packager(self) -> Packager:
+        """A packager that looks for the runtime's Python only when a package is not in the cache."""
+        return Packager(None, cache_dir(), WheelCache(cache_dir(), self._wheelhouse), lambdas_dir(),
+                        find_python=self._runtime_python)
+
+    def _runtime_python(self) -> str | None:
         python = runtime_python(self._python, local_fallback=self._local)
         if python is None and not getattr(self, "_warned", False):
             from candlefish_ops import ui
@@ -81,7 +86,7 @@ class EdgeRelease:
             self._warned = True
             ui.warn(f"local emulator: no Python {'.'.join(map(str, RUNTIME_VERSION))} here, so the Lambda@Edge "
                     "packages carry sources without bytecode; a deploy to AWS needs that Python")
-        return Packager(python, cache_dir(), WheelCache(cache_dir(), self._wheelhouse), lambdas_dir())
+        return python
 
     def record(self, target, outputs: Mapping[str, str], changes: tuple[FunctionChange, ...],
                executed: bool) -> str:

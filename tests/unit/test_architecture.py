@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "candlefish_ops"
 AREAS = {"cdn", "deploy", "dns", "edge", "preflight", "probe", "reports", "site", "waf"}
-FOUNDATION = {"errors", "echo", "ui", "config"}
+FOUNDATION = {"errors", "echo", "ui", "config", "user_cache"}
 CLI = {"cli", "context", "__main__"}
 SDK = {"boto3", "botocore", "s3transfer", "moto"}
 # Areas whose config schema (`<area>/config.py`, a section of ENV.yaml) lives beside the area but belongs to the
@@ -23,7 +23,7 @@ CONFIG_SCHEMAS = {"dns", "probe", "reports", "site", "waf"}
 # What each layer may import from candlefish_ops (besides itself). Areas may use each other's modules.
 ALLOWED = {
     "__init__": set(),  # the package itself: its docstring and __version__, importable from every layer
-    "errors": set(), "echo": set(), "ui": {"errors", "echo"}, "config": {"errors", "echo"},
+    "errors": set(), "echo": set(), "ui": {"errors", "echo"}, "config": {"errors", "echo"}, "user_cache": set(),
     "aws": {"errors", "echo"},
     "stack_outputs": {"aws", "errors"},
     "gate": {"aws", "errors", "echo", "ui"},

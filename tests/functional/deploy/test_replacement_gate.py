@@ -188,16 +188,15 @@ def test_an_unchanged_stack_gets_the_stack_policy_without_a_change_set(aws, cli,
     project.write("config/production.yaml", _config("orders"))
     planned = cli("deploy", "production", "--plan", "--config-dir", project.config_dir)
     assert planned.exit_code == 0 and _policy(cfn) is None  # --plan changes nothing
-    report, calls = _engine_redeploy(project.config_dir)
+    report, calls = _engine_redeploy(project.config_dir)  # the template was verified by --plan: not read again
     assert [(r.result, r.action) for r in report.results] == [("unchanged", "none")]
-    assert calls == {"cloudformation.DescribeStacks": 1, "cloudformation.GetTemplate": 1,
-                     "cloudformation.GetStackPolicy": 1, "cloudformation.SetStackPolicy": 1}
+    assert calls == {"cloudformation.DescribeStacks": 1, "cloudformation.GetStackPolicy": 1,
+                     "cloudformation.SetStackPolicy": 1}
     assert _policy(cfn) == json.loads(stack_policy())
 
-    report, calls = _engine_redeploy(project.config_dir)  # now equal: three reads, no write
+    report, calls = _engine_redeploy(project.config_dir)  # now equal: two reads, no write
     assert [r.result for r in report.results] == ["unchanged"]
-    assert calls == {"cloudformation.DescribeStacks": 1, "cloudformation.GetTemplate": 1,
-                     "cloudformation.GetStackPolicy": 1}
+    assert calls == {"cloudformation.DescribeStacks": 1, "cloudformation.GetStackPolicy": 1}
 
     cfn.set_stack_policy(StackName="fixture-production-data", StackPolicyBody=json.dumps({"Statement": [
         {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]}))

@@ -268,3 +268,42 @@ def test_results_that_are_ok_and_those_that_skip_dependents():
     assert state.BLOCKING_RESULTS == {Result.FAILED, Result.SKIPPED, Result.INTERRUPTED}
     as_json = json.dumps({"result": Result.UNCHANGED, "action": Action.NONE})
     assert as_json == '{"result": "unchanged", "action": "none"}'
+
+
+# -- verified revisions: a template read back equal is not read again while the stack's revision holds ---
+
+
+def test_a_record_of_the_wanted_template_stands_in_for_get_template_but_never_for_the_policy():
+    recorded = state.record_digest(wanted())
+    comparison, reads = run_compare(state.known_from_record(deployed(), wanted(), recorded), wanted())
+    assert comparison.verdict is Verdict.SKIP and reads == ["GetStackPolicy"]
+
+
+def test_a_record_of_another_template_or_none_leaves_the_template_to_be_read():
+    other = state.record_digest(wanted(template_body=BODY + "\n# edited"))
+    for recorded in (None, other, ""):
+        comparison, reads = run_compare(state.known_from_record(deployed(), wanted(), recorded), wanted(),
+                                        template=BODY + "\n# edited")
+        assert comparison.verdict is Verdict.CHANGE_SET and reads == ["GetTemplate"]
+
+
+def test_a_record_never_hides_what_describe_stacks_shows():
+    recorded = state.record_digest(wanted())
+    stack = state.known_from_record(deployed(parameters={"Name": "by-hand", "Size": "1"}), wanted(), recorded)
+    assert run_compare(stack, wanted()) == (state.Comparison(Verdict.CHANGE_SET), [])
+
+
+def test_only_a_no_op_whose_template_was_really_read_is_recorded():
+    read = deployed()
+    assert state.worth_recording(read, state.Comparison(Verdict.SKIP, frozenset({FollowUp.STACK_POLICY})))
+    assert not state.worth_recording(read, state.Comparison(Verdict.CHANGE_SET))
+    from_record = state.known_from_record(read, wanted(), state.record_digest(wanted()))
+    assert not state.worth_recording(from_record, state.Comparison(Verdict.SKIP))
+
+
+def test_a_revision_is_the_stack_id_and_its_last_update():
+    from datetime import datetime, timezone
+
+    when = datetime(2026, 12, 3, 14, 0, 0, 123000, tzinfo=timezone.utc)
+    assert state.revision("arn:stack/a/1", when) == "arn:stack/a/1@2026-12-03T14:00:00.123000+00:00"
+    assert state.revision("arn:stack/a/1", None) == "arn:stack/a/1@-"

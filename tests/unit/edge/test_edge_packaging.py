@@ -136,3 +136,33 @@ def test_a_functions_further_modules_are_zipped_beside_its_handler_and_import_ch
     broken = dataclasses.replace(sources_only, modules=("fast_paths.py", "missing.py"))
     with pytest.raises(ValidationError, match=r"cannot read .*image_optimizer/missing.py"):
         packager.build(broken, config_bytes(load_base()))
+
+
+def test_the_cache_keeps_each_zips_digest_and_drops_packages_unused_for_two_weeks(tmp_path):
+    import hashlib
+    import os
+    import time
+
+    from candlefish_ops.edge.package import UNUSED_FOR_LONG, Packager
+    from candlefish_ops.edge.runtime import runtime_python
+    from candlefish_ops.edge.wheels import WheelCache
+
+    function = FUNCTIONS[0]
+    packager = Packager(runtime_python(), tmp_path, WheelCache(tmp_path))
+    configs = [config_bytes(edge_config(load_base(), EdgeInputs(**{**vars(INPUTS), "originals_bucket": name})))
+               for name in ("a", "b", "c")]
+    first = packager.build(function, configs[0])
+    [zip_a] = (tmp_path / "packages").glob(f"{function.name}-*.zip")
+    assert zip_a.with_suffix(".sha256").read_bytes() == hashlib.sha256(first.data).digest()
+    again = packager.build(function, configs[0])  # from the cache: the digest is read, not computed
+    assert (again.known_digest, again.sha256_hex, again.code_sha256) == (
+        first.digest, first.sha256_hex, first.code_sha256)
+    packager.build(function, configs[1])
+    [zip_b] = set((tmp_path / "packages").glob(f"{function.name}-*.zip")) - {zip_a}
+    long_ago = time.time() - UNUSED_FOR_LONG - 60
+    os.utime(zip_a, (long_ago, long_ago))  # unused for over two weeks
+    packager.build(function, configs[2])  # building another package prunes the stale one, and only it
+    kept = {p.name for p in (tmp_path / "packages").glob(f"{function.name}-*")}
+    assert zip_a.name not in kept and zip_a.with_suffix(".sha256").name not in kept
+    assert zip_b.name in kept and len(kept) == 4
+    assert packager.build(function, configs[0]).data == first.data  # rebuilt, byte-identical

@@ -15,6 +15,8 @@ moto 5.2.5 gaps closed here (each one is listed, with the test that shows it, in
   check compares these values, so they are shown as AWS does;
 - DescribeStacks never reports Capabilities: AWS reports those acknowledged by the stack's last operation
   (CreateStack, UpdateStack or the executed change set), which candlefish's no-op check compares;
+- DescribeStacks never reports LastUpdatedTime: AWS sets it whenever an update of the stack begins (UpdateStack
+  or an UPDATE change set), which the no-op check's verified revisions rely on (deploy/verified.py);
 - UpdateTerminationProtection is not implemented, and a protected stack can be deleted: both fixed;
 - ListChangeSets ignores StackName, and executed change sets linger: AWS lists a stack's own change sets
   and removes them all once one is executed;
@@ -47,6 +49,8 @@ def install() -> None:
         if not getattr(original, "_candlefish", False):
             patch(parsing, name, _naming_the_failing_resource(original))
     patch(CloudFormationBackend, "execute_change_set", _execute_change_set)
+    if not getattr(Stack.update, "_candlefish", False):
+        patch(Stack, "update", _stamping_updates(Stack.update))
     if not getattr(CloudFormationBackend.create_change_set, "_candlefish", False):
         patch(CloudFormationBackend, "create_change_set", _tag_changes_count(CloudFormationBackend.create_change_set))
     original_delete = CloudFormationBackend.delete_stack
@@ -78,6 +82,24 @@ def _recording_capabilities(original):
 
     handler._candlefish = True
     return handler
+
+
+def _stamping_updates(original):
+    """UpdateStack moves the stack's LastUpdatedTime (rendered by DescribeStacks from `last_updated_time`)."""
+
+    def update(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        _stamp(self)
+        return result
+
+    update._candlefish = True
+    return update
+
+
+def _stamp(stack) -> None:
+    from moto.core.utils import utcnow
+
+    stack.last_updated_time = utcnow()
 
 
 def _parameter_list(self) -> list[dict]:
@@ -123,6 +145,8 @@ def _execute_change_set(self, change_set_name: str, stack_name: str | None = Non
     kind = change_set.change_set_type
     add_stack_event(stack, f"{kind}_IN_PROGRESS", "User Initiated")
     stack.status = f"{kind}_IN_PROGRESS"
+    if kind == "UPDATE":
+        _stamp(stack)
     stack.resource_map._candlefish_retag = kind == "UPDATE" and _retagged(stack, change_set.tags)
     try:
         _enforce_stack_policy(stack, change_set)
