@@ -107,7 +107,9 @@ def _render_status(data: dict) -> None:
 
 
 @app.command("logs")
-def logs(ctx: typer.Context, lines: int = typer.Option(50, "--lines", "-n", min=1, help="How many last lines.")) -> None:
+def logs(ctx: typer.Context, lines: int = typer.Option(50, "--lines", "-n", min=1, help="How many last lines."),
+         follow: bool = typer.Option(False, "--follow", "-f",
+                                     help="Then keep printing lines as the emulator writes them, until Ctrl-C.")) -> None:
     """The last lines of the background emulator's log."""
     from collections import deque
 
@@ -118,11 +120,39 @@ def logs(ctx: typer.Context, lines: int = typer.Option(50, "--lines", "-n", min=
     if not path.exists():
         ui.info(f"no log yet ({path}): `candlefish local up` starts the emulator")
         return
-    from rich.markup import escape
-
     with path.open(encoding="utf-8", errors="replace") as handle:
         for line in deque(handle, maxlen=lines):
-            ui.out(escape(line.rstrip("\n")))  # the log's own text, never read as markup
+            _log_out(line)
+        if follow:
+            _follow(path, handle)
+
+
+def _log_out(line: str) -> None:
+    from rich.markup import escape
+
+    ui.out(escape(line.rstrip("\n")))  # the log's own text, never read as markup
+
+
+def _follow(path, handle, poll: float = 0.2) -> None:
+    """Print what is appended to the log (each `local up` appends to it; a log truncated meanwhile is read again
+    from its start); Ctrl-C ends it quietly."""
+    import time
+
+    partial = ""
+    try:
+        while True:
+            chunk = handle.read()
+            if chunk:
+                *complete, partial = (partial + chunk).split("\n")
+                for line in complete:
+                    _log_out(line)
+                continue
+            if path.exists() and path.stat().st_size < handle.tell():
+                handle.seek(0)
+                partial = ""
+            time.sleep(poll)
+    except KeyboardInterrupt:
+        return
 
 
 @app.command("serve")

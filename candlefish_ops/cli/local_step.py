@@ -53,13 +53,24 @@ def prepare(app, environment, needs: tuple[str, ...] = ()) -> None:
     endpoint = start(app, environment.region)
     if environment.name in app.local_deployed:
         return
-    if app.local_attached and needs:  # an emulator that stays up gets the whole environment, once
-        plan = bootstrap_plan(environment)
-    deploy_into(app.session(environment.region), endpoint, environment, plan)
-    app.local_deployed.add(environment.name)
     if app.local_attached:
-        from candlefish_ops.local import daemon
+        _deploy_into_running(app, endpoint, environment)
+    else:
+        deploy_into(app.session(environment.region), endpoint, environment, plan)
+    app.local_deployed.add(environment.name)
 
+
+def _deploy_into_running(app, endpoint: str, environment) -> None:
+    """The emulator `local up` keeps gets the whole environment, once: under the lock `local up` and `local
+    down` take, so two commands that find it missing do not both deploy it (the second one waits, then finds
+    it recorded), and the emulator is not stopped halfway."""
+    from candlefish_ops.local import daemon
+
+    with daemon.up_lock(lambda: ui.info(f"[dim]local mode: waiting for another command deploying into the "
+                                        f"emulator...[/dim]")):
+        if environment.name in daemon.deployed_environments():
+            return
+        deploy_into(app.session(environment.region), endpoint, environment, bootstrap_plan(environment))
         daemon.record_environment(environment.name)  # the running emulator holds it from now on
 
 

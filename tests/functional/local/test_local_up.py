@@ -186,3 +186,55 @@ def test_two_local_up_at_once_share_one_emulator(state):
     results = [json.loads(process.communicate(timeout=300)[0]) for process in processes]
     assert sorted(result["action"] for result in results) == ["already running", "started"]
     assert results[0]["pid"] == results[1]["pid"] and results[0]["endpoint"] == results[1]["endpoint"]
+
+
+@pytest.mark.faults
+def test_two_local_commands_that_find_an_environment_missing_deploy_it_once(state):
+    """Deterministic interleaving: with `local up` running and holding no environment, the test holds the lock
+    and starts two --local commands that need production; both wait, then one deploys it and the other, after
+    it, finds it recorded and deploys nothing."""
+    assert run(state, "local", "up").returncode == 0
+    with (state / "up.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        processes = [subprocess.Popen([sys.executable, "-m", "candlefish_ops", "status", "production", "--local",
+                                       "-o", "json"], env=environ(state), cwd=ROOT, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for process in processes:
+            seen = [process.stderr.readline() for _ in range(2)]
+            assert "the emulator of `candlefish local up`" in seen[0]
+            assert "waiting for another command deploying into the emulator" in seen[1]
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    outcomes = [process.communicate(timeout=300) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], [err for _out, err in outcomes]
+    assert sorted("deploying production" in err for _out, err in outcomes) == [False, True]
+    for out, _err in outcomes:
+        assert {row["status"] for row in json.loads(out)["stacks"]} == {"CREATE_COMPLETE"}
+    assert status(state)["environments"] == ["production"]
+
+
+def test_logs_follow_prints_what_the_emulator_appends_until_ctrl_c(state):
+    import select
+    import signal
+
+    state.mkdir(parents=True)
+    log = state / "emulator.log"
+    log.write_text("one\ntwo [bold]three[/bold]\n")
+    process = subprocess.Popen([sys.executable, "-m", "candlefish_ops", "local", "logs", "-n", "1", "--follow"],
+                               env=environ(state), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def next_line() -> str:
+        assert select.select([process.stdout], [], [], 30)[0], "no line within 30 s"
+        return process.stdout.readline()
+
+    try:
+        assert next_line() == "two [bold]three[/bold]\n"  # the last line, its text as written
+        with log.open("a") as handle:
+            handle.write("four\n")
+        assert next_line() == "four\n"
+        log.write_text("after truncation\n")  # someone emptied the log
+        assert next_line() == "after truncation\n"
+    finally:
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
