@@ -174,6 +174,25 @@ def candlefish_noop(env_name: str, config_dir: Path) -> float:
     return elapsed
 
 
+def candlefish_status(env_name: str, config_dir: Path) -> float:
+    """A reference, not a deploy: `candlefish status ENV` starts the same way and reads each stack once
+    (DescribeStacks), so it is about the least any candlefish command reading these stacks can take."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "candlefish_ops", "status", env_name, "--config-dir", str(config_dir),
+                           "-o", "json"], capture_output=True, text=True, cwd=ROOT)
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    return elapsed
+
+
+def candlefish_imports() -> float:
+    """A reference: the interpreter starting and importing what `candlefish deploy` needs, doing nothing."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import candlefish_ops.cli, candlefish_ops.cli.deploy, boto3, "
+                    "candlefish_ops.deploy.executor, candlefish_ops.deploy.render"], check=True, cwd=ROOT)
+    return time.perf_counter() - started
+
+
 def sceptre_noop(project: Path, env_name: str) -> float:
     started = time.perf_counter()
     done = subprocess.run([str(sceptre_binary()), "--dir", str(project), "launch", "-y", env_name],
@@ -231,7 +250,7 @@ def main() -> None:
     counter.install()
     config_dir = Path(args.config_dir)
     environment = load_environment(config_dir, args.env)
-    tools = ("candlefish", "candlefish-first", "sceptre")
+    tools = ("candlefish", "candlefish-first", "sceptre", "candlefish-status", "candlefish-imports")
     times: dict[str, list[float]] = {name: [] for name in (*tools, "survey", "preflight", "engine")}
     calls: dict[str, Counter] = {tool: Counter() for tool in tools}
     with tempfile.TemporaryDirectory() as scratch:
@@ -250,6 +269,8 @@ def main() -> None:
                     if tool == "candlefish-first":
                         forget_verified_revisions()
                     seconds = (sceptre_noop(project, args.env) if tool == "sceptre"
+                               else candlefish_status(args.env, config_dir) if tool == "candlefish-status"
+                               else candlefish_imports() if tool == "candlefish-imports"
                                else candlefish_noop(args.env, config_dir))
                     times[tool].append(seconds)
                     calls[tool] += counter.take()
@@ -270,7 +291,11 @@ def report(args, stacks: int, times: dict[str, list[float]], calls: dict[str, Co
     commands = {"candlefish": f"candlefish deploy {args.env} --yes` (repeated no-op",
                 "candlefish-first": f"candlefish deploy {args.env} --yes` (first no-op after a deploy: no "
                                     "verified revision",
-                "sceptre": f"sceptre launch -y {args.env}`"}
+                "sceptre": f"sceptre launch -y {args.env}`",
+                "candlefish-status": f"candlefish status {args.env}` (reference: reads each stack once, deploys "
+                                     "nothing",
+                "candlefish-imports": "python -c 'import candlefish_ops.cli, boto3, ...'` (reference: start-up "
+                                      "and the deploy's imports, no call"}
     for tool, command in commands.items():
         values = times[tool]
         per_stack = sum(calls[tool].values()) / redeploys / stacks
