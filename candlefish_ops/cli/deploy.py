@@ -31,10 +31,8 @@ def deploy(
 ) -> None:
     """Deploy the environment's stacks in dependency order, each through a change set."""
     from candlefish_ops.deploy.plan import plan_deploy
-    from candlefish_ops.deploy.render import DeployView, render_summary
-    from candlefish_ops.deploy.service import refuse_failed_preflight, run_deploy, survey_deploy
-    from candlefish_ops.preflight.render import render_preflight
-    from candlefish_ops.preflight.service import run_preflight
+    from candlefish_ops.deploy.render import DeployView
+    from candlefish_ops.deploy.service import run_deploy
 
     from candlefish_ops.deploy.delegation_gate import DelegationGate
     from candlefish_ops.deploy.guard import parse_allowed
@@ -44,28 +42,41 @@ def deploy(
     environment = app.environment(env)
     deploy_plan = plan_deploy(environment, only, execute=not plan, protected=app.protected(environment))
     plain_session(app, environment.region)  # under --local: the CLI's local step points the SDK at the emulator
-    session = app.checked_session(environment)
-    resolver = public_dns(app)
-    release_options = {"local": app.targets_emulator}
-    survey = survey_deploy(session, environment, deploy_plan, parallel=parallel, recreate_failed=recreate_failed,
-                           release_options=release_options, force=force)
+    session, resolver = app.checked_session(environment), public_dns(app)
+    options = {"parallel": parallel, "recreate_failed": recreate_failed, "force": force,
+               "release_options": {"local": app.targets_emulator}}
+    survey, preflight = _before_any_change(app, session, environment, deploy_plan, resolver, options)
+    gate = DelegationGate(session, environment, resolver, deploy_plan.execute, ui.info, unchanged=survey.unchanged)
+    with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
+        report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes, wait_timeout=timeout,
+                            allow_replacement=allowed, survey=survey, before_batch=gate, **options)
+    _emit(app, deploy_plan, report, preflight)
+    if report.failed or not preflight.ok:
+        raise typer.Exit(1)
+
+
+def _before_any_change(app, session, environment, deploy_plan, resolver, options: dict):
+    """The survey (which stacks are unchanged), then the preflight of the others: shown, and a FAIL stops here."""
+    from candlefish_ops.deploy.service import refuse_failed_preflight, survey_deploy
+    from candlefish_ops.preflight.render import render_preflight
+    from candlefish_ops.preflight.service import run_preflight
+
+    survey = survey_deploy(session, environment, deploy_plan, **options)
     preflight = run_preflight(session, environment, survey.changed(deploy_plan), resolver=resolver)
     if not app.json and preflight.checks:
         render_preflight(preflight)
     refuse_failed_preflight(preflight, deploy_plan)
-    with DeployView(deploy_plan, show_diffs=not app.json, assume_yes=app.yes) as view:
-        report = run_deploy(session, environment, deploy_plan, view, assume_yes=app.yes,
-                            parallel=parallel, recreate_failed=recreate_failed, wait_timeout=timeout,
-                            release_options=release_options, force=force, allow_replacement=allowed, survey=survey,
-                            before_batch=DelegationGate(session, environment, resolver, deploy_plan.execute, ui.info,
-                                                        unchanged=survey.unchanged))
+    return survey, preflight
+
+
+def _emit(app, deploy_plan, report, preflight) -> None:
+    from candlefish_ops.deploy.render import render_summary
+
     not_emulated = _not_emulated(deploy_plan) if app.local else {}
     document = {**report.to_dict(), "preflight": preflight.to_dict()}
     if app.local:
         document["not_emulated"] = not_emulated
     ui.emit(document, app.output, lambda _data: render_summary(report, not_emulated))
-    if report.failed or not preflight.ok:
-        raise typer.Exit(1)
 
 
 def _not_emulated(deploy_plan) -> dict[str, list[str]]:
