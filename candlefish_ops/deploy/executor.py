@@ -31,6 +31,7 @@ from candlefish_ops.stack_outputs import StackOutputs
 
 # between reads of a stack being deployed: 1 s, 1.5 s, 2.25 s, ... up to 10 s; of a stack being deleted: 2 s
 STACK_POLL = Backoff(first=1.0, factor=1.5, cap=10.0)
+SURVEY_FRESH = 10.0  # seconds: a stack the survey found unchanged longer ago is read once more before it is skipped
 DELETE_POLL = Backoff(first=2.0, factor=1.0, cap=2.0)
 
 
@@ -107,6 +108,7 @@ class Surveyed:
     stack: StackInfo
     follow_ups: frozenset[FollowUp]
     release: tuple = ()
+    read_at: float = 0.0  # time.monotonic() of the read
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,7 @@ class DeployExecutor:
 
     def _survey_one(self, target: StackTarget) -> Surveyed | None:
         cfn = self._cfn(target.region)
+        read_at = time.monotonic()
         stack = cfn.describe_stack(target.stack_name)
         if stack is None or state.settle(stack.status, recreate_failed=self._recreate_failed,
                                          stack_name=target.stack_name, region=target.region).step is not Step.UPDATE:
@@ -247,7 +250,19 @@ class DeployExecutor:
         if comparison.verdict is not Verdict.SKIP:
             return None
         self._outputs.remember(target.key, target.region, dict(stack.outputs))
-        return Surveyed(stack, comparison.follow_ups, scratch.release)
+        return Surveyed(stack, comparison.follow_ups, scratch.release, read_at)
+
+    def _still_unchanged(self, cfn: CloudFormation, target: StackTarget) -> Surveyed | None:
+        """The survey's finding, if it still holds. One read older than SURVEY_FRESH (earlier batches ran
+        meanwhile) is checked with a DescribeStacks: any update since then moved the stack's revision."""
+        surveyed = self._survey.unchanged.get(target.label)
+        if surveyed is None or time.monotonic() - surveyed.read_at <= SURVEY_FRESH:
+            return surveyed
+        now = cfn.describe_stack(target.stack_name)
+        if now is None or now.status != surveyed.stack.status or state.revision(now.stack_id, now.last_updated) != \
+                state.revision(surveyed.stack.stack_id, surveyed.stack.last_updated):
+            return None
+        return replace(surveyed, stack=now)
 
     def _discard_unexecuted(self) -> None:
         """After Ctrl-C: delete the change sets that were created but never executed (best effort)."""
@@ -353,7 +368,7 @@ class DeployExecutor:
     def _prepare_change_set(self, target: StackTarget, result: StackResult, execute: bool) -> Prepared:
         cfn = self._cfn(target.region)
         self._hooks.state(target, "CHECKING")
-        surveyed = self._survey.unchanged.get(target.label)
+        surveyed = self._still_unchanged(cfn, target)
         if surveyed is not None:
             result.release = surveyed.release
             return self._unchanged(cfn, target, result, surveyed.stack, surveyed.follow_ups, execute)

@@ -133,3 +133,41 @@ def test_a_no_op_deploy_runs_no_preflight_check_and_force_runs_them_all(aws, cli
     assert forced.exit_code == 0, forced.stderr
     checked = {c["target"].split(" ")[0] for c in forced.json()["preflight"]["checks"]}
     assert {"network", "api"} <= checked
+
+
+def test_a_stack_updated_outside_after_the_survey_is_read_again_when_its_batch_comes_late(aws, cli, project):
+    """Earlier batches may run for minutes after the survey: a stack surveyed longer ago than SURVEY_FRESH is
+    read once more, and an update made meanwhile (its revision moved) is deployed over, not skipped."""
+    from dataclasses import replace
+
+    import boto3
+
+    from candlefish_ops.config import load_environment
+    from candlefish_ops.deploy.executor import SURVEY_FRESH, SilentHooks, Survey
+    from candlefish_ops.deploy.plan import plan_deploy
+    from candlefish_ops.deploy.service import run_deploy, survey_deploy
+
+    assert cli("deploy", "staging", "--config-dir", project.config_dir).exit_code == 0
+    environment = load_environment(project.config_dir, "staging")
+    plan = plan_deploy(environment)
+    session = boto3.Session(region_name="us-east-1")
+    survey = survey_deploy(session, environment, plan)
+    assert set(survey.unchanged) == {t.label for t in plan.targets}
+
+    cfn = aws.client("cloudformation", "eu-west-1")
+    live = cfn.describe_stacks(StackName="fixture-staging-app")["Stacks"][0]
+    cfn.update_stack(StackName="fixture-staging-app", UsePreviousTemplate=True, Tags=live["Tags"],
+                     Capabilities=live["Capabilities"],
+                     Parameters=[{"ParameterKey": p["ParameterKey"], "ParameterValue":
+                                  "by-hand" if p["ParameterKey"] == "QueueSuffix" else p["ParameterValue"]}
+                                 for p in live["Parameters"]])
+
+    aged = Survey({label: replace(found, read_at=found.read_at - SURVEY_FRESH - 1)
+                   for label, found in survey.unchanged.items()})
+    report = run_deploy(session, environment, plan, SilentHooks(), assume_yes=True, parallel=2,
+                        recreate_failed=False, survey=aged)
+    outcome = {(r.key, r.region): r.result for r in report.results}
+    assert outcome.pop(("app", "eu-west-1")) == "updated"
+    assert set(outcome.values()) == {"unchanged"}
+    live = cfn.describe_stacks(StackName="fixture-staging-app")["Stacks"][0]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in live["Parameters"]}["QueueSuffix"] == "jobs"
