@@ -231,14 +231,13 @@ class DeployExecutor:
         return all(other.label in unchanged for other in plan.targets if other.key in target.depends_on)
 
     def _survey_one(self, target: StackTarget) -> Surveyed | None:
-        cfn = self._cfn(target.region)
-        read_at = time.monotonic()
-        stack = cfn.describe_stack(target.stack_name)
-        if stack is None or state.settle(stack.status, recreate_failed=self._recreate_failed,
-                                         stack_name=target.stack_name, region=target.region).step is not Step.UPDATE:
-            return None
+        cfn, read_at = self._cfn(target.region), time.monotonic()
         scratch = StackResult(target.key, target.region, target.stack_name)
         try:
+            stack = cfn.describe_stack(target.stack_name)
+            if stack is None or state.settle(stack.status, recreate_failed=self._recreate_failed, stack_name=
+                                             target.stack_name, region=target.region).step is not Step.UPDATE:
+                return None
             parameters = self._resolve(target, execute=False)
             parameters.update(self._ip_set_parameters(target, execute=False))
             parameters.update(self._release_parameters(target, stack, parameters, False, scratch, quiet=True))
