@@ -62,7 +62,12 @@ def _before_any_change(app, session, environment, deploy_plan, resolver, options
     from candlefish_ops.preflight.service import run_preflight
 
     survey = survey_deploy(session, environment, deploy_plan, **options)
-    preflight = run_preflight(session, environment, survey.changed(deploy_plan), resolver=resolver)
+    changing = survey.changed(deploy_plan)
+    if survey.unchanged:
+        ui.info(f"{len(survey.unchanged)} of {len(deploy_plan.targets)} stacks match what is deployed (read back): "
+                + ("nothing to check or change" if not changing else
+                   f"preflight and change sets for the other {len(changing)}"))
+    preflight = run_preflight(session, environment, changing, resolver=resolver)
     if not app.json and preflight.checks:
         render_preflight(preflight)
     refuse_failed_preflight(preflight, deploy_plan)

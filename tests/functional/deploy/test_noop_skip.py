@@ -128,6 +128,7 @@ def test_a_no_op_deploy_runs_no_preflight_check_and_force_runs_them_all(aws, cli
     assert again.exit_code == 0, again.stderr
     assert {s["result"] for s in again.json()["stacks"]} == {"unchanged"}
     assert again.json()["preflight"]["checks"] == []
+    assert "9 of 9 stacks match what is deployed (read back): nothing to check or change" in again.stderr
 
     forced = cli("deploy", "staging", "--yes", "--force", "--config-dir", config, "-o", "json")
     assert forced.exit_code == 0, forced.stderr
