@@ -55,48 +55,59 @@ def code_sha256(data: bytes) -> str:
 def load_site(session, deployed, workdir: Path | None = None, progress=lambda text: None) -> Site:
     """Read the deployed edge back: distribution, policies, OAC rights, and the verified packages."""
     from candlefish_ops.aws.cloudfront import CloudFront
-    from candlefish_ops.aws.lambda_ import Lambda
-    from candlefish_ops.aws.s3 import S3
-    from candlefish_ops.edge.functions import FUNCTIONS
-    from candlefish_ops.edge.releases import EDGE_REGION
-    from candlefish_ops.edge.serve.rules import TIMEOUT_LIMIT, side
     from candlefish_ops.stack_outputs import DISTRIBUTION_ID
 
     stack = deployed.stack()
-    outputs, parameters = dict(stack.outputs), dict(stack.parameters)
-    distribution_id = outputs.get(DISTRIBUTION_ID)
+    distribution_id = dict(stack.outputs).get(DISTRIBUTION_ID)
     if not distribution_id:
         raise ValidationError(f"stack {stack.name} has no DistributionId output")
     cloudfront = CloudFront(session)
     distribution = cloudfront.distribution(distribution_id)
     progress(f"distribution {distribution.distribution_id}: {len(distribution.behaviours)} behaviours")
+    cache, origin_request, response_headers = _policies(cloudfront, distribution)
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="candlefish-edge-serve-"))
+    functions = _verified_functions(session, stack, _events(distribution), workdir, progress)
+    return Site(distribution, cache, origin_request, response_headers, functions, _oac_rights(session, distribution),
+                workdir)
 
+
+def _policies(cloudfront, distribution) -> tuple[dict, dict, dict]:
+    """The cache, origin request and response headers policies the behaviours use, each read once."""
     cache, origin_request, response_headers = {}, {}, {}
     for behaviour in distribution.behaviours:
-        if behaviour.cache_policy_id and behaviour.cache_policy_id not in cache:
-            cache[behaviour.cache_policy_id] = cloudfront.cache_policy(behaviour.cache_policy_id).config
-        if behaviour.origin_request_policy_id and behaviour.origin_request_policy_id not in origin_request:
-            origin_request[behaviour.origin_request_policy_id] = cloudfront.origin_request_policy(
-                behaviour.origin_request_policy_id).config
-        if behaviour.response_headers_policy_id and behaviour.response_headers_policy_id not in response_headers:
-            response_headers[behaviour.response_headers_policy_id] = cloudfront.response_headers_policy(
-                behaviour.response_headers_policy_id).config
+        for wanted, found, read in ((behaviour.cache_policy_id, cache, cloudfront.cache_policy),
+                                    (behaviour.origin_request_policy_id, origin_request,
+                                     cloudfront.origin_request_policy),
+                                    (behaviour.response_headers_policy_id, response_headers,
+                                     cloudfront.response_headers_policy)):
+            if wanted and wanted not in found:
+                found[wanted] = read(wanted).config
+    return cache, origin_request, response_headers
 
-    # which events each version serves (its timeout quota is the tightest of them)
+
+def _events(distribution) -> dict[str, set[str]]:
+    """Which events each associated version serves (its timeout quota is the tightest of them)."""
     events: dict[str, set[str]] = {}
     for behaviour in distribution.behaviours:
         for association in behaviour.associations:
             events.setdefault(association.function_arn, set()).add(association.event_type)
+    return events
 
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="candlefish-edge-serve-"))
-    lambda_ = Lambda(session, EDGE_REGION)
-    s3 = S3(session, EDGE_REGION)
-    bucket = parameters.get("ArtifactsBucket", "")
+
+def _verified_functions(session, stack, events: dict[str, set[str]], workdir: Path, progress) -> dict[str, Function]:
+    """Each associated version with its package from the artifacts bucket, checked against its CodeSha256."""
+    from candlefish_ops.aws.lambda_ import Lambda
+    from candlefish_ops.aws.s3 import S3
+    from candlefish_ops.edge.functions import FUNCTIONS
+    from candlefish_ops.edge.releases import EDGE_REGION
+    from candlefish_ops.edge.serve.rules import TIMEOUT_LIMIT, side
+
+    outputs, parameters = dict(stack.outputs), dict(stack.parameters)
+    lambda_, s3, bucket = Lambda(session, EDGE_REGION), S3(session, EDGE_REGION), parameters.get("ArtifactsBucket", "")
     by_output = {outputs.get(f.version_output): f for f in FUNCTIONS}
     functions: dict[str, Function] = {}
     for arn, used in sorted(events.items()):
-        version = lambda_.version(arn)
-        known = by_output.get(arn)
+        version, known = lambda_.version(arn), by_output.get(arn)
         if known is None:
             raise ValidationError(f"the distribution associates {arn}, which is not the version the edge stack "
                                   f"{stack.name} publishes: redeploy the stack (`candlefish deploy`) or roll back")
@@ -113,13 +124,19 @@ def load_site(session, deployed, workdir: Path | None = None, progress=lambda te
                                   float(min(version.timeout, limit)), version.memory, directory)
         progress(f"{known.name}: version {version.version} ({version.code_sha256[:12]}…, {len(data):,} bytes) "
                  f"verified; {', '.join(sorted(used))}")
+    return functions
+
+
+def _oac_rights(session, distribution) -> dict:
+    """What each S3 origin reached through origin access control lets CloudFront do (its bucket policy)."""
+    from candlefish_ops.aws.s3 import S3
 
     oac = {}
     for origin in distribution.origins.values():
         if origin.s3 and origin.access_control_id:
             name = bucket_of(origin.domain_name)
             oac[name] = cloudfront_rights(S3(session, region_of(origin.domain_name)).bucket_policy(name))
-    return Site(distribution, cache, origin_request, response_headers, functions, oac, workdir)
+    return oac
 
 
 def bucket_of(domain: str) -> str:
