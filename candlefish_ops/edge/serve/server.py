@@ -143,6 +143,15 @@ class EdgeService:
                 return answer
             request = outcome[1]
 
+        answer = self._from_cache_or_origin(method, behaviour, functions, config, request, body, trace)
+        if "viewer-response" in functions and answer.status < 400:  # not for 400 and above
+            answer = self._viewer_response(functions["viewer-response"], config, request, answer, trace)
+        rules.apply_response_headers_policy(self.site.response_headers_policies.get(behaviour.response_headers_policy_id),
+                                            answer.headers)
+        return answer
+
+    def _from_cache_or_origin(self, method, behaviour, functions, config, request, body, trace) -> Answer:
+        """A hit from the cache, or the miss path (origin request/response functions, origin), stored for its TTL."""
         policy = self.site.cache_policies.get(behaviour.cache_policy_id) or {}
         key = (behaviour.path_pattern, rules.cache_key(policy, request))
         cacheable = method in behaviour.cached_methods
@@ -151,26 +160,21 @@ class EdgeService:
         entry = self._lookup(key, now) if cacheable else None
         trace.stages.append(("cache", (time.monotonic() - stage) * 1000))
         if entry is not None:
-            answer = Answer(entry.status, copy_headers(entry.headers), entry.body, "Hit", int(now - entry.stored))
-        else:
-            answer = self._miss(behaviour, functions, config, request, body, trace)
-            lifetime = rules.ttl(policy, answer.status, answer.headers, now) if cacheable else 0
-            if lifetime > 0:
-                with self._lock:
-                    self._cache[key] = Entry(answer.status, copy_headers(answer.headers), answer.body, now,
-                                             now + lifetime)
-
-        # viewer response (not for 400 and above)
-        if "viewer-response" in functions and answer.status < 400:
-            before = {"status": str(answer.status), "statusDescription": STATUS_TEXT.get(answer.status, ""),
-                      "headers": copy_headers(answer.headers)}
-            outcome = self._run(functions["viewer-response"], "viewer-response", config, request, before, trace)
-            result, replaced = outcome[1], outcome[2]
-            answer = Answer(answer.status, result.get("headers", {}), replaced if replaced is not None else answer.body,
-                            answer.cache, answer.age)
-        rules.apply_response_headers_policy(self.site.response_headers_policies.get(behaviour.response_headers_policy_id),
-                                            answer.headers)
+            return Answer(entry.status, copy_headers(entry.headers), entry.body, "Hit", int(now - entry.stored))
+        answer = self._miss(behaviour, functions, config, request, body, trace)
+        lifetime = rules.ttl(policy, answer.status, answer.headers, now) if cacheable else 0
+        if lifetime > 0:
+            with self._lock:
+                self._cache[key] = Entry(answer.status, copy_headers(answer.headers), answer.body, now, now + lifetime)
         return answer
+
+    def _viewer_response(self, function, config, request, answer: Answer, trace) -> Answer:
+        before = {"status": str(answer.status), "statusDescription": STATUS_TEXT.get(answer.status, ""),
+                  "headers": copy_headers(answer.headers)}
+        outcome = self._run(function, "viewer-response", config, request, before, trace)
+        result, replaced = outcome[1], outcome[2]
+        return Answer(answer.status, result.get("headers", {}), replaced if replaced is not None else answer.body,
+                      answer.cache, answer.age)
 
     def _lookup(self, key, now: float) -> Entry | None:
         with self._lock:
