@@ -103,7 +103,6 @@ class _Reads:
 
 def _account_checks(target: StackTarget, reads: _Reads) -> list[Check]:
     """Subnet carving, Lambda reserved concurrency and EKS zones of one stack in one region."""
-    from candlefish_ops.preflight.cfn import Unrenderable, evaluate
     from candlefish_ops.preflight.network import cidr_checks
     from candlefish_ops.preflight.quotas import eks_zones, lambda_concurrency
 
@@ -114,6 +113,20 @@ def _account_checks(target: StackTarget, reads: _Reads) -> list[Check]:
     parameters, _waiting = reads.parameters(target)
     label = f"{target.key} ({target.region})"
     checks = cidr_checks(label, document, parameters)
+    active = _active_resources(document, parameters, {"AWS::Lambda::Function", "AWS::EKS::Cluster"})
+    wanted, names = _reserved_concurrency(document, parameters, active)
+    if wanted:
+        quota, unreserved = reads.account_concurrency(target.region)
+        reserved_now = sum(reads.reserved_concurrency(target.region, name) for name in names)
+        checks.append(lambda_concurrency(label, target.region, wanted, reserved_now, quota, unreserved))
+    if any(body.get("Type") == "AWS::EKS::Cluster" for body in active.values()):
+        checks.append(eks_zones(label, target.region, reads.availability_zones(target.region)))
+    return checks
+
+
+def _active_resources(document: dict, parameters: dict[str, str], types: set[str]) -> dict[str, dict]:
+    """The template's resources of `types` whose Condition holds (or cannot be told yet: then they count)."""
+    from candlefish_ops.preflight.cfn import Unrenderable, evaluate
 
     def active(resource: dict) -> bool:
         condition = resource.get("Condition")
@@ -122,10 +135,17 @@ def _account_checks(target: StackTarget, reads: _Reads) -> list[Check]:
         except Unrenderable:
             return True
 
-    resources = {name: body for name, body in (document.get("Resources") or {}).items() if isinstance(body, dict)}
+    return {name: body for name, body in (document.get("Resources") or {}).items()
+            if isinstance(body, dict) and body.get("Type") in types and active(body)}
+
+
+def _reserved_concurrency(document: dict, parameters: dict[str, str], active: dict[str, dict]) -> tuple[int, list[str]]:
+    """The reserved concurrency the stack's functions ask for, and the names of those functions."""
+    from candlefish_ops.preflight.cfn import Unrenderable, evaluate
+
     wanted, names = 0, []
-    for name, body in resources.items():
-        if body.get("Type") != "AWS::Lambda::Function" or not active(body):
+    for body in active.values():
+        if body.get("Type") != "AWS::Lambda::Function":
             continue
         properties = body.get("Properties") or {}
         try:  # only the properties needed: others may wait for outputs of stacks not deployed yet
@@ -137,13 +157,7 @@ def _account_checks(target: StackTarget, reads: _Reads) -> list[Check]:
             wanted += int(reserved)
             if isinstance(function_name, str) and "<" not in function_name:
                 names.append(function_name)
-    if wanted:
-        quota, unreserved = reads.account_concurrency(target.region)
-        reserved_now = sum(reads.reserved_concurrency(target.region, name) for name in names)
-        checks.append(lambda_concurrency(label, target.region, wanted, reserved_now, quota, unreserved))
-    if any(body.get("Type") == "AWS::EKS::Cluster" and active(body) for body in resources.values()):
-        checks.append(eks_zones(label, target.region, reads.availability_zones(target.region)))
-    return checks
+    return wanted, names
 
 
 def _waf_capacity(session, environment: Environment, target: StackTarget, reads: _Reads) -> list[Check]:
