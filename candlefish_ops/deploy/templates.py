@@ -82,9 +82,11 @@ def _summarise(body: str, path: Path) -> dict:
 
 
 def _cached_summary(body: str) -> dict | None:
+    from candlefish_ops.user_cache import read_private
+
     try:
-        summary = json.loads(_summary_path(body).read_text())
-    except (OSError, ValueError):
+        summary = json.loads(read_private(_summary_path(body)) or b"null")
+    except ValueError:
         return None
     return summary if isinstance(summary, dict) and summary.get("format") == SUMMARY_FORMAT else None
 

@@ -8,7 +8,8 @@ CloudFormation moves LastUpdatedTime with each) and the digest is that of the te
 template is not read again. A stack updated outside candlefish gets a new revision, so its template is read
 again. The stack policy is read every time (SetStackPolicy moves no timestamp).
 
-A per-user cache (one small file per stack, written atomically): losing it only costs a GetTemplate.
+A per-user cache (one small file per stack, written atomically; a record another local user could have
+written is ignored, `user_cache.read_private`): losing it only costs a GetTemplate.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from candlefish_ops.user_cache import write_atomically
+from candlefish_ops.user_cache import read_private, write_atomically
 
 
 class VerifiedNoOps:
@@ -35,8 +36,8 @@ class VerifiedNoOps:
     def digest(self, revision: str) -> str | None:
         """The digest recorded for this revision of the stack (None: no record, or one of another revision)."""
         try:
-            record = json.loads(self._path(revision).read_text())
-        except (OSError, ValueError):
+            record = json.loads(read_private(self._path(revision)) or b"null")
+        except ValueError:
             return None
         return record.get("digest") if isinstance(record, dict) and record.get("revision") == revision else None
 

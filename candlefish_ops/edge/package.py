@@ -30,7 +30,7 @@ from typing import Callable
 
 from candlefish_ops.edge.functions import LAMBDAS_DIR, RUNTIME, EdgeFunction
 from candlefish_ops.edge.wheels import Pin, WheelCache, read_lock
-from candlefish_ops.user_cache import cache_dir  # noqa: F401 - also imported from here
+from candlefish_ops.user_cache import cache_dir, read_private, write_atomically  # cache_dir: also imported from here
 from candlefish_ops.errors import ValidationError
 
 FORMAT = "candlefish-edge-package/3"  # change when the layout changes: cached packages are then rebuilt
@@ -104,11 +104,8 @@ class Packager:
         if hit is not None:
             return hit
         package = _checked(Package(function, self._assemble(function, inputs)))
-        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for path, data in ((cached, package.data), (_digest_path(cached), package.digest)):
-            partial = path.with_name(f".{path.name}.{os.getpid()}")
-            partial.write_bytes(data)
-            os.replace(partial, path)  # the zip first: a digest file never stands without its zip
+        if write_atomically(cached, package.data):  # the zip first: a digest file never stands without its zip
+            write_atomically(_digest_path(cached), package.digest)
         _prune(cached.parent, function)
         return package
 
@@ -171,12 +168,15 @@ UNUSED_FOR_LONG = 14 * 24 * 3600  # a cached package unused this long is removed
 
 
 def _from_cache(function: EdgeFunction, cached: Path) -> Package | None:
-    """The cached package, its use recorded in its mtime (None: not cached, or pruned meanwhile)."""
+    """The cached package, its use recorded in its mtime (None: not cached, pruned meanwhile, or a file
+    another local user could have written: it is then built again)."""
+    data = read_private(cached)
+    if data is None:
+        return None
     try:
-        data = cached.read_bytes()
         os.utime(cached)
     except OSError:
-        return None
+        pass
     return _checked(Package(function, data, _known_digest(cached)))
 
 
@@ -202,10 +202,7 @@ def _digest_path(cached: Path) -> Path:
 
 def _known_digest(cached: Path) -> bytes:
     """The digest written beside a cached zip (b"": none, or not a SHA-256, so it is computed)."""
-    try:
-        digest = _digest_path(cached).read_bytes()
-    except OSError:
-        return b""
+    digest = read_private(_digest_path(cached)) or b""
     return digest if len(digest) == 32 else b""
 
 
