@@ -22,12 +22,13 @@ class BackendHandle:
 
     Subclasses set `cfn_type` (the resource type), `ref_attribute` (the instance attribute `Ref` returns;
     or override `physical_resource_id` when Ref is composed), `attributes` (Fn::GetAtt name -> instance
-    attribute name) and implement `create_from_cloudformation_json` and `delete(account_id, region)`.
+    attribute name), `name_type` (the property that names the resource, if any) and implement `create_from_cloudformation_json` and `delete(account_id, region)`.
     """
 
     cfn_type: ClassVar[str] = ""
     ref_attribute: ClassVar[str] = ""
     attributes: ClassVar[dict[str, str]] = {}
+    name_type: ClassVar[str] = ""
 
     @classmethod
     def cloudformation_type(cls) -> str:
@@ -37,9 +38,9 @@ class BackendHandle:
     def physical_resource_id(self) -> str:
         return getattr(self, self.ref_attribute)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.name_type
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:

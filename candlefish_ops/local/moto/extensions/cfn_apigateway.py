@@ -138,9 +138,7 @@ class CfnUsagePlan(BackendHandle, CloudFormationModel):
     def __init__(self, plan_id: str) -> None:
         self.plan_id = plan_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "UsagePlanName"
+    name_type = "UsagePlanName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -178,9 +176,7 @@ class CfnApiKey(BackendHandle, CloudFormationModel):
     def __init__(self, key_id: str) -> None:
         self.key_id = key_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
+    name_type = "Name"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -40,9 +40,7 @@ class CfnApi(BackendHandle, CloudFormationModel):
     def __init__(self, api: Any) -> None:
         self.api_id, self.api_endpoint = api.api_id, api.api_endpoint
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
+    name_type = "Name"
 
     @staticmethod
     def _arguments(name: str, props: dict[str, Any]) -> dict[str, Any]:

@@ -87,9 +87,7 @@ class CfnScalingPolicy(BackendHandle, CloudFormationModel):
     def __init__(self, arn: str, name: str, target: tuple[str, str, str]) -> None:
         self.arn, self.name, self.target = arn, name, target
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "PolicyName"
+    name_type = "PolicyName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

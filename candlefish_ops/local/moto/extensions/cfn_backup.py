@@ -35,9 +35,7 @@ class CfnBackupVault(BackendHandle, CloudFormationModel):
     def __init__(self, name: str, arn: str) -> None:
         self.name, self.arn = name, arn
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "BackupVaultName"
+    name_type = "BackupVaultName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

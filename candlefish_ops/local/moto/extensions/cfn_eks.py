@@ -51,9 +51,7 @@ class CfnCluster(BackendHandle, CloudFormationModel):
         self.certificate_authority_data = cluster.certificate_authority["data"]
         self.issuer = cluster.identity["oidc"]["issuer"]
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
+    name_type = "Name"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -90,9 +88,7 @@ class CfnNodegroup(BackendHandle, CloudFormationModel):
     def physical_resource_id(self) -> str:
         return f"{self.cluster_name}/{self.name}"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "NodegroupName"
+    name_type = "NodegroupName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

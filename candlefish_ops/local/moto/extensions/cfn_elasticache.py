@@ -41,9 +41,7 @@ class CfnSubnetGroup(BackendHandle, CloudFormationModel):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "CacheSubnetGroupName"
+    name_type = "CacheSubnetGroupName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -120,9 +118,7 @@ class CfnReplicationGroup(BackendHandle, CloudFormationModel):
         self.reader_address = node_group.get("reader_endpoint_address")
         self.configuration_address = getattr(group, "configuration_endpoint", {}).get("address")
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ReplicationGroupId"
+    name_type = "ReplicationGroupId"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -175,9 +171,7 @@ class CfnCacheCluster(BackendHandle, CloudFormationModel):
     def __init__(self, cluster_id: str) -> None:
         self.cluster_id = cluster_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ClusterName"
+    name_type = "ClusterName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

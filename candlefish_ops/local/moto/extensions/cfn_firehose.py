@@ -42,9 +42,7 @@ class CfnDeliveryStream(BackendHandle, CloudFormationModel):
     def __init__(self, name: str, arn: str) -> None:
         self.name, self.arn = name, arn
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DeliveryStreamName"
+    name_type = "DeliveryStreamName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -75,9 +75,7 @@ class _AlarmHandle(BackendHandle):
     def __init__(self, name: str, arn: str) -> None:
         self.name, self.arn = name, arn
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
+    name_type = "AlarmName"
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]

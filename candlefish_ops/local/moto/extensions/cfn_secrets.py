@@ -57,9 +57,7 @@ class CfnSecret(BackendHandle, CloudFormationModel):
     def __init__(self, name: str, arn: str) -> None:
         self.name, self.arn = name, arn
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
+    name_type = "Name"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

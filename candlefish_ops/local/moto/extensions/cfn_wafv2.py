@@ -38,9 +38,7 @@ class _Scoped(BackendHandle):
     def physical_resource_id(self) -> str:
         return f"{self.name}|{self.resource_id}|{self.scope}"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
+    name_type = "Name"
 
 
 class CfnIPSet(_Scoped, CloudFormationModel):
