@@ -238,9 +238,7 @@ class DeployExecutor:
             if stack is None or state.settle(stack.status, recreate_failed=self._recreate_failed, stack_name=
                                              target.stack_name, region=target.region).step is not Step.UPDATE:
                 return None
-            parameters = self._resolve(target, execute=False)
-            parameters.update(self._ip_set_parameters(target, execute=False))
-            parameters.update(self._release_parameters(target, stack, parameters, False, scratch, quiet=True))
+            parameters = self._parameters(target, stack, False, scratch, quiet=True)
             comparison = self._compare(cfn, target, stack, parameters)
         except CredentialsError:
             raise
@@ -375,9 +373,7 @@ class DeployExecutor:
         kind = state.change_set_kind(step)
         result.action = state.action_for(step, recreated=target.label in self._recreated)
         try:
-            parameters = self._resolve(target, execute)
-            parameters.update(self._ip_set_parameters(target, execute))
-            parameters.update(self._release_parameters(target, stack, parameters, execute, result))
+            parameters = self._parameters(target, stack, execute, result)
         except _Unresolved as missing:
             result.result, result.message = Result.PLANNED, str(missing)
             self._hooks.state(target, "PLANNED", str(missing))
@@ -637,6 +633,14 @@ class DeployExecutor:
         return destructive(change) and key(change) in self._allow_replacement
 
     # -- parameters and outputs ----------------------------------------------------------------------
+
+    def _parameters(self, target: StackTarget, stack: StackInfo | None, execute: bool, result: StackResult,
+                    quiet: bool = False) -> dict[str, str]:
+        """Every parameter the stack gets: from config and earlier outputs, the WAF IP sets, the edge release."""
+        parameters = self._resolve(target, execute)
+        parameters.update(self._ip_set_parameters(target, execute))
+        parameters.update(self._release_parameters(target, stack, parameters, execute, result, quiet))
+        return parameters
 
     def _ip_set_parameters(self, target: StackTarget, execute: bool) -> dict[str, str]:
         """The WAF IP sets the stack's web ACL references, outside CloudFormation: found by name, or created
