@@ -14,10 +14,21 @@ import tempfile
 from pathlib import Path
 
 
+CACHE_DIR_ENV = "CANDLEFISH_CACHE_DIR"
+
+
+def cache_root(configured: str | None = None) -> Path:
+    """$CANDLEFISH_CACHE_DIR, else `configured` (an environment's `reports.cache_dir`), else
+    $XDG_CACHE_HOME/candlefish (an empty one counts as unset), else ~/.cache/candlefish."""
+    explicit = os.environ.get(CACHE_DIR_ENV) or configured
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "candlefish"
+
+
 def cache_dir() -> Path:
-    """CANDLEFISH_CACHE_DIR, else $XDG_CACHE_HOME/candlefish, else ~/.cache/candlefish (made private)."""
-    explicit = os.environ.get("CANDLEFISH_CACHE_DIR")
-    root = Path(explicit) if explicit else Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "candlefish"
+    """`cache_root()`, made (private) if missing."""
+    root = cache_root()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     return root
 
@@ -43,10 +54,26 @@ def read_private(path: Path) -> bytes | None:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
-    info = os.fstat(descriptor)
-    ours = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022 or not ours:
+    if why_untrusted(os.fstat(descriptor), current_user()):
         os.close(descriptor)
         return None
     with os.fdopen(descriptor, "rb") as stream:
         return stream.read()
+
+
+def current_user() -> int | None:
+    return os.getuid() if hasattr(os, "getuid") else None
+
+
+def why_untrusted(info: os.stat_result, owner: int | None, directory: bool = False) -> str | None:
+    """Why a cache directory or entry must not be trusted (None: it may be): the wrong kind of file, another
+    owner than `owner`, or an entry group or others can write."""
+    if directory and not stat.S_ISDIR(info.st_mode):
+        return "it is not a directory (a symbolic link or a file)"
+    if not directory and not stat.S_ISREG(info.st_mode):
+        return "it is not a regular file"
+    if owner is not None and info.st_uid != owner:
+        return f"it is owned by uid {info.st_uid}, not by you (uid {owner})"
+    if not directory and info.st_mode & 0o022:
+        return f"group or others can write it (mode {stat.S_IMODE(info.st_mode):04o})"
+    return None

@@ -16,22 +16,14 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-CACHE_DIR_ENV = "CANDLEFISH_CACHE_DIR"
+from candlefish_ops.user_cache import cache_root, current_user, why_untrusted, write_atomically
+
 PRUNE_AFTER_SECONDS = 7 * 24 * 3600
-
-
-def cache_directory(configured: str | None = None) -> Path:
-    """CANDLEFISH_CACHE_DIR, else the config's cache_dir, else $XDG_CACHE_HOME/candlefish or ~/.cache/candlefish."""
-    explicit = os.environ.get(CACHE_DIR_ENV) or configured
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "candlefish"
+cache_directory = cache_root  # CANDLEFISH_CACHE_DIR, else the config's cache_dir, else the XDG cache (user_cache)
 
 
 class AnswerCache:
@@ -44,7 +36,7 @@ class AnswerCache:
         self.ttl_seconds = ttl_seconds
         self.scope = scope
         self._clock = clock
-        self.owner = owner if owner is not None else (os.getuid() if hasattr(os, "getuid") else None)
+        self.owner = owner if owner is not None else current_user()
         self.refusals: list[str] = []
 
     def _path(self, kind: str, request: dict[str, Any]) -> Path:
@@ -72,11 +64,8 @@ class AnswerCache:
             _make_private_directories(self.directory)
             if not self._trusted_directory():
                 return
-            handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(entry, stream)
-            os.replace(temporary, path)
-            self._prune()
+            if write_atomically(path, json.dumps(entry)):
+                self._prune()
         except OSError:
             return
 
@@ -92,7 +81,7 @@ class AnswerCache:
             info = os.lstat(self.directory)
         except OSError:
             return True  # nothing cached yet: reads miss, put() creates it
-        why = _untrusted(info, self.owner, directory=True)
+        why = why_untrusted(info, self.owner, directory=True)
         if why:
             self._refuse(self.directory, why)
             return False
@@ -110,7 +99,7 @@ class AnswerCache:
             self._refuse(path, "it is a symbolic link or cannot be opened")
             return None
         with os.fdopen(descriptor, encoding="utf-8") as stream:
-            why = _untrusted(os.fstat(stream.fileno()), self.owner, directory=False)
+            why = why_untrusted(os.fstat(stream.fileno()), self.owner, directory=False)
             if why:
                 self._refuse(path, why)
                 return None
@@ -122,19 +111,6 @@ class AnswerCache:
         for stale in self.directory.glob("*.json"):
             if stale.stat().st_mtime < horizon:
                 stale.unlink(missing_ok=True)
-
-
-def _untrusted(info: os.stat_result, owner: int | None, directory: bool) -> str | None:
-    """Why a cache directory or entry must not be trusted, or None."""
-    if directory and not stat.S_ISDIR(info.st_mode):
-        return "it is not a directory (a symbolic link or a file)"
-    if not directory and not stat.S_ISREG(info.st_mode):
-        return "it is not a regular file"
-    if owner is not None and info.st_uid != owner:
-        return f"it is owned by uid {info.st_uid}, not by you (uid {owner})"
-    if not directory and info.st_mode & 0o022:
-        return f"group or others can write it (mode {stat.S_IMODE(info.st_mode):04o})"
-    return None
 
 
 def _make_private_directories(directory: Path) -> None:

@@ -39,3 +39,16 @@ def test_a_verified_record_others_could_write_is_ignored(tmp_path):
     assert records.digest("arn:stack/a/1@t1") == "d1"
     os.chmod(record, 0o664)
     assert records.digest("arn:stack/a/1@t1") is None  # so the template is read back instead
+
+
+def test_one_cache_root_for_every_cache_and_an_empty_xdg_variable_counts_as_unset(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from candlefish_ops.reports.cache import cache_directory
+    from candlefish_ops.user_cache import cache_root
+
+    monkeypatch.delenv("CANDLEFISH_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    assert cache_root() == Path.home() / ".cache" / "candlefish"  # was a relative "candlefish" for packages
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_root() == cache_directory() == tmp_path / "candlefish"
