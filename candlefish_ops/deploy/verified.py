@@ -18,20 +18,12 @@ import hashlib
 import json
 from pathlib import Path
 
-from candlefish_ops.user_cache import read_private, write_atomically
+from candlefish_ops.user_cache import cache_root, read_private, write_atomically
 
 
 class VerifiedNoOps:
     def __init__(self, directory: Path | None = None) -> None:
-        self._directory = directory
-
-    @property
-    def directory(self) -> Path:
-        if self._directory is None:
-            from candlefish_ops.user_cache import cache_dir
-
-            self._directory = cache_dir() / "deploy" / "verified"
-        return self._directory
+        self.directory = directory or cache_root() / "deploy" / "verified"  # made on the first record
 
     def digest(self, revision: str) -> str | None:
         """The digest recorded for this revision of the stack (None: no record, or one of another revision)."""
